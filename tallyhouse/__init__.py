@@ -1,0 +1,1 @@
+"""Tallyhouse: the command line and the few settings every component shares."""

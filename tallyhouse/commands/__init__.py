@@ -1,0 +1,1 @@
+"""Subcommands of the `tallyhouse` CLI, one module each."""
