@@ -56,7 +56,7 @@ WAREHOUSES: tuple[Warehouse, ...] = (
 
 CHANNELS: tuple[Channel, ...] = (
     Channel("amazon", "Amazon US", "USD", "UTC", "amazon_tsv", ("US-LAX",), ("US",), "amazon_v2", 0.15, 14),
-    Channel("shopify", "Shopify EU/UK", "EUR", "Europe/Berlin", "shopify_json", ("EU-FRA", "3PL-UK"),
+    Channel("shopify", "Shopify EU/UK", "EUR", "Europe/Berlin", "shopify_json", ("EU-FRA", "3PL-UK", "CN-SZX"),
             ("DE", "FR", "NL", "GB"), "shopify_payouts", 0.029, 3),
     Channel("tmall", "Tmall", "CNY", "Asia/Shanghai", "tmall_csv", ("CN-SZX",), ("CN",), "alipay_bill", 0.05, 7),
     Channel("jd", "JD", "CNY", "Asia/Shanghai", "jd_csv", ("CN-SZX",), ("CN",), None, 0.06, 7),
