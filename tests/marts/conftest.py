@@ -1,0 +1,81 @@
+"""A small simulated business, loaded into `raw` by the real loader and built by the real dbt project.
+
+Module-scoped and expensive (about a minute of simulation and loading, then `dbt build`), so every
+marts test shares one build; the incremental test rebuilds into the same databases last.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from marts_dbt import DBT_DATABASES, dbt
+
+START = date(2026, 10, 1)
+DAYS = 14
+INVENTORY_SOURCES = (
+    "sku_master", "fx_rates", "purchase_receipts", "inventory_movements", "wms_snapshot", "erp_snapshot",
+)
+
+
+@dataclass(frozen=True)
+class Business:
+    landing: Path
+    start: date
+    days: int
+    dbt_dir: Path  # target and log paths of this session's dbt runs
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+@pytest.fixture(scope="session")
+def dbt_environment(endpoint) -> Iterator[dict[str, str]]:
+    """The CLICKHOUSE_* variables the profile reads, pointing at this session's embedded endpoint."""
+    from warehouse import embedded
+
+    creds = embedded.credentials()
+    values = {"CLICKHOUSE_HOST": "127.0.0.1", "CLICKHOUSE_PORT": str(endpoint.port),
+              "CLICKHOUSE_USER": creds.user, "CLICKHOUSE_PASSWORD": creds.password, "CLICKHOUSE_SECURE": "false"}
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    yield values
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def business(tmp_path_factory: pytest.TempPathFactory, ch_client, dbt_environment) -> Business:
+    """Simulate, load the inventory sources day by day, and `dbt build` everything once."""
+    from ingestion.load import load_date
+    from simulator import simulate
+
+    root = tmp_path_factory.mktemp("marts")
+    landing = root / "landing"
+    simulate(landing, start=START, days=DAYS, orders_per_day=300, seed=7, skus=200)
+
+    # The marts read only these raw tables: start them empty so other tests' loads cannot leak in.
+    for table in ("sku_master", "fx_rates", "purchase_receipts", "inventory_movements", "wms_snapshot",
+                  "erp_snapshot"):
+        ch_client.command(f"DROP TABLE IF EXISTS raw.`{table}`")
+    for database in DBT_DATABASES:
+        ch_client.command(f"DROP DATABASE IF EXISTS `{database}`")
+
+    built = Business(landing=landing, start=START, days=DAYS, dbt_dir=root / "dbt")
+    for day in built.dates:
+        sources = [s for s in INVENTORY_SOURCES if (landing / s / day.isoformat()).is_dir()]
+        for report in load_date(ch_client, landing, day, sources=sources):
+            assert report.balanced and not report.errors, (report.source, day, report.errors)
+            assert report.rows_quarantined == 0, (report.source, day)
+
+    result = dbt(["build"], built.dbt_dir)
+    assert result.success, result.failures
+    return built
