@@ -1,0 +1,53 @@
+"""Session-wide fixtures: one embedded ClickHouse endpoint (chDB over HTTP) for the whole test run.
+
+The endpoint is a real background process on a real loopback socket, in a throwaway TALLYHOUSE_HOME, so
+tests exercise exactly what users run and never touch the developer's `.tallyhouse/`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The running endpoint's `EndpointStatus`; stopped (cleanly) at the end of the session."""
+    home = tmp_path_factory.mktemp("tallyhouse-home")
+    previous = os.environ.get("TALLYHOUSE_HOME")
+    os.environ["TALLYHOUSE_HOME"] = str(home)
+    from warehouse import embedded
+
+    status = embedded.start(port=free_port())
+    try:
+        yield status
+    finally:
+        embedded.stop()
+        if previous is None:
+            os.environ.pop("TALLYHOUSE_HOME", None)
+        else:
+            os.environ["TALLYHOUSE_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def ch_client(endpoint):
+    """A clickhouse-connect client for the read-write user."""
+    import clickhouse_connect
+
+    from warehouse import embedded
+
+    creds = embedded.credentials()
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=endpoint.port, username=creds.user, password=creds.password
+    )
+    yield client
+    client.close()
