@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from tallyhouse.commands import demo, env, ingest, simulate, warehouse
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
@@ -19,6 +21,12 @@ app = typer.Typer(
 def main() -> None:
     """Tallyhouse: supply-chain analytics and reconciliation on ClickHouse."""
 
+
+app.add_typer(warehouse.app, name="warehouse")
+app.command(name="env")(env.env)
+app.command(name="demo")(demo.demo)
+app.command(name="simulate")(simulate.simulate)
+app.command(name="ingest")(ingest.ingest)
 
 if __name__ == "__main__":
     app()
