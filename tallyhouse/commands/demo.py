@@ -79,10 +79,78 @@ def step_print_connection(ctx: DemoContext) -> None:
         typer.echo("  stop it with:   tallyhouse warehouse stop")
 
 
+def step_simulate(ctx: DemoContext) -> None:
+    """Write (or extend to yesterday) the simulated seller's landing files."""
+    from datetime import date
+
+    from tallyhouse.demo_business import ensure_business
+    from tallyhouse.home import landing_dir
+
+    landing = landing_dir()
+    done, days = ensure_business(landing, date.today())
+    typer.echo(f"  landing {landing}: {done} ({days} days)")
+
+
+def step_ingest(ctx: DemoContext) -> None:
+    """Load every business date not loaded yet into `raw` (the loader is idempotent either way)."""
+    from ingestion.load import load_date
+    from tallyhouse.demo_business import landing_dates, loaded_dates
+    from tallyhouse.home import landing_dir
+
+    landing = landing_dir()
+    done = loaded_dates(ctx.client)
+    todo = [d for d in landing_dates(landing) if d not in done]
+    rows = quarantined = 0
+    for number, day in enumerate(todo, start=1):
+        reports = load_date(ctx.client, landing, day)
+        rows += sum(r.rows_loaded for r in reports)
+        quarantined += sum(r.rows_quarantined for r in reports)
+        typer.echo(f"  [{number}/{len(todo)}] {day}: {sum(len(r.files) for r in reports)} files")
+    typer.echo(f"  {len(todo)} dates loaded ({rows:,} rows, {quarantined:,} quarantined); "
+               f"{len(done)} were already loaded")
+
+
+def step_build_marts(ctx: DemoContext) -> None:
+    """`dbt build` the marts against the same warehouse (models and their data tests)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tallyhouse.home import PROJECT_ROOT, state_path
+
+    assert ctx.settings is not None
+    project = PROJECT_ROOT / "dbt_project"
+    work = state_path("dbt", "target").parent
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(project),
+               "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    result = subprocess.run(command, env={**os.environ, **ctx.settings.environment()}, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt build failed (exit {result.returncode}); see {work / 'logs'}")
+
+
+def step_summary(ctx: DemoContext) -> None:
+    """Show yesterday's inventory accuracy: the first number finance asks for each morning."""
+    rows = ctx.client.query(
+        "SELECT snapshot_date, warehouse_id, lines, record_accuracy, value_accuracy, abs_variance_value "
+        "FROM marts.rpt_inventory_accuracy_daily "
+        "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.rpt_inventory_accuracy_daily) "
+        "ORDER BY warehouse_id"
+    ).result_rows
+    for day, warehouse, lines, record, value, variance in rows:
+        typer.echo(f"  {day} {warehouse:<8} {lines:>6} lines  record accuracy {record:.2%}  "
+                   f"value accuracy {value:.2%}  |variance| {variance:,.2f} CNY")
+
+
 STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("start the warehouse", step_start_warehouse),
     ("create databases", step_create_databases),
     ("smoke query", step_smoke_query),
+    ("simulate the business up to yesterday", step_simulate),
+    ("ingest landing files", step_ingest),
+    ("build the marts (dbt build)", step_build_marts),
+    ("T-1 inventory accuracy", step_summary),
     ("how to connect", step_print_connection),
 ]
 
