@@ -2,7 +2,7 @@
 
 `write_freight` turns the shipments ground truth into what a seller actually receives: rate card
 files per effective date and, per carrier and billing period, a bill in that carrier's own format with
-a few realistic errors planted and recorded in the manifest (see README.freight.md).
+a few realistic errors planted and recorded in the manifest (see simulator/README.md, "Freight").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Real carriers name the same field differently (运费 vs Postage vs Transportation Charge Amount) and
 format dates and money their own way; ingestion's per-carrier mapping rules exist for exactly that,
 so each carrier's spec below is its own header set and style. The specs are the documentation of the
-files (README.freight.md lists them).
+files (simulator/README.md, "Freight", lists them).
 """
 
 from __future__ import annotations
