@@ -51,6 +51,33 @@ def test_per_request_settings_do_not_stick_to_the_session(endpoint):
     assert client.command("SELECT getSetting('max_threads')") != 1
 
 
+def test_repeated_request_settings_still_never_reach_the_session(endpoint, ch_client):
+    """The server keeps a request's settings applied while the next requests of the session carry the
+    same ones; whatever the order of requests, each must see only the session's own state plus its
+    own request settings."""
+    ch_client.command("CREATE DATABASE IF NOT EXISTS sess_overlay")
+    client = session_client(endpoint)
+    base_threads = client.command("SELECT getSetting('max_threads')")
+    same = {"max_threads": 1}
+    for _ in range(3):
+        assert client.command("SELECT getSetting('max_threads')", settings=same) == 1
+    # A SET under request settings persists; the request settings themselves do not.
+    client.command("SET max_block_size = 777", settings=same)
+    assert client.command("SELECT getSetting('max_threads')", settings=same) == 1
+    assert client.command("SELECT getSetting('max_threads')") == base_threads
+    assert client.command("SELECT getSetting('max_block_size')") == 777
+    # The database parameter is request-scoped too.
+    assert client.command("SELECT currentDatabase()", settings={"database": "sess_overlay"}) == "sess_overlay"
+    assert client.command("SELECT currentDatabase()", settings={"database": "sess_overlay"}) == "sess_overlay"
+    assert client.command("SELECT currentDatabase()") == "default"
+    # Settings that applied before a failing database switch do not leak into the session either.
+    with pytest.raises(DatabaseError) as missing:
+        client.command("SELECT 1", settings={"max_threads": 1, "database": "no_such_db_overlay"})
+    assert missing.value.code == 81
+    assert client.command("SELECT getSetting('max_threads')") == base_threads
+    assert client.command("SELECT currentDatabase()") == "default"
+
+
 def test_session_expires_after_its_timeout(endpoint):
     sid = f"s-{uuid.uuid4().hex}"
     client = session_client(endpoint, sid, session_timeout=1)

@@ -17,7 +17,7 @@ import os
 import select
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,27 +95,18 @@ class EngineConnection:
     def __init__(self, raw: Any, readonly: bool):
         self._raw = raw
         self.readonly = readonly
-        self._guard = threading.Lock()
-        self._active = 0
-        self._close_pending = False
+        # Request-scoped settings/database still applied to a session's connection: see `apply`.
+        self._overlay_key: tuple[tuple[tuple[str, str], ...], str | None] | None = None
+        self._undo: list[str] = []
         if readonly:
             self.execute("SET readonly = 2")
 
     def execute(self, sql: str, params: Mapping[str, str] | None = None) -> tuple[bytes, Stats]:
-        with self._guard:
-            self._active += 1
         try:
             result = self._raw.query(sql, "TabSeparated", params=dict(params or {}))
-            output, stats = bytes(result.bytes()), _stats_of(result)
         except Exception as exc:  # chDB raises RuntimeError with ClickHouse's message
             raise from_engine(exc) from None
-        finally:
-            with self._guard:
-                self._active -= 1
-                close_now = self._close_pending and not self._active
-            if close_now:
-                self._close_raw()
-        return output, stats
+        return bytes(result.bytes()), _stats_of(result)
 
     def classify(self, sql: str) -> dict[str, Any]:
         try:
@@ -123,20 +114,51 @@ class EngineConnection:
         except Exception as exc:
             raise from_engine(exc) from None
 
-    def apply(self, settings: Mapping[str, str], database: str | None, remember: bool) -> Callable[[], None]:
-        """Apply request-scoped settings and database; return how to undo them (for sessions)."""
+    def apply(self, settings: Mapping[str, str], database: str | None, remember: bool) -> None:
+        """Apply request-scoped settings and database.
+
+        With `remember` (a session's connection) they must not outlive the request, yet undoing them
+        eagerly cost a `system.settings` lookup plus two SETs (~5 ms) on every request, while clients
+        send the same settings on every request of a session. So the overlay stays in place until a
+        request arrives with different ones (or `reset_overlay` is called): only the session's own
+        requests can observe it, and each of them sees exactly what an eager undo would have left.
+        """
+        if not remember:
+            self._set(settings, database)
+            return
+        key = (tuple(sorted(settings.items())), database)
+        if key == self._overlay_key:
+            return
+        self.reset_overlay()
+        if not settings and not database:
+            return
         undo: list[str] = []
-        if remember and (settings or database):
-            if settings:
-                names = ", ".join(sqltext.quote_string(name) for name in settings)
-                rows, _ = self.execute(f"SELECT name, value FROM system.settings WHERE name IN ({names})")
-                for line in rows.decode("utf-8", "replace").splitlines():
-                    name, _, value = line.partition("\t")
-                    if name != "readonly":
-                        undo.append(f"SET {sqltext.quote_identifier(name)} = {sqltext.quote_string(_unescape(value))}")
-            if database:
-                current, _ = self.execute("SELECT currentDatabase()")
-                undo.append(f"USE {sqltext.quote_identifier(_unescape(current.decode().rstrip(chr(10))))}")
+        if settings:
+            names = ", ".join(sqltext.quote_string(name) for name in settings)
+            rows, _ = self.execute(f"SELECT name, value FROM system.settings WHERE name IN ({names})")
+            for line in rows.decode("utf-8", "replace").splitlines():
+                name, _, value = line.partition("\t")
+                if name != "readonly":
+                    undo.append(f"SET {sqltext.quote_identifier(name)} = {sqltext.quote_string(_unescape(value))}")
+        if database:
+            current, _ = self.execute("SELECT currentDatabase()")
+            undo.append(f"USE {sqltext.quote_identifier(_unescape(current.decode().rstrip(chr(10))))}")
+        self._undo = undo
+        try:
+            self._set(settings, database)
+        except BaseException:
+            self.reset_overlay()  # a SET that worked before a failing USE must not leak into the session
+            raise
+        self._overlay_key = key
+
+    def reset_overlay(self) -> None:
+        """Undo the settings and database of earlier requests still applied to this session."""
+        undo, self._undo, self._overlay_key = self._undo, [], None
+        for statement in undo:
+            with contextlib.suppress(ClickHouseError):
+                self.execute(statement)
+
+    def _set(self, settings: Mapping[str, str], database: str | None) -> None:
         if settings:
             assignments = ", ".join(
                 f"{sqltext.quote_identifier(name)} = {sqltext.quote_string(value)}" for name, value in settings.items()
@@ -144,13 +166,6 @@ class EngineConnection:
             self.execute(f"SET {assignments}")
         if database:
             self.execute(f"USE {sqltext.quote_identifier(database)}")
-
-        def restore() -> None:
-            for statement in undo:
-                with contextlib.suppress(ClickHouseError):
-                    self.execute(statement)
-
-        return restore
 
     def insert(self, statement: str, fmt: str, chunks: Iterable[bytes]) -> Stats:
         """Stream FORMAT-encoded bytes into an INSERT; chDB parses them incrementally."""

@@ -56,6 +56,11 @@ class Handler(BaseHTTPRequestHandler):
     # Socket timeout: an idle keep-alive connection is closed after it, as clickhouse-server does with
     # keep_alive_timeout; a client stalling mid-request for this long is dropped too.
     timeout = 30
+    # TCP_NODELAY on every client connection. A response goes out in several writes (headers, body,
+    # chunks); with Nagle's algorithm the second write waits for the client to ACK the first, and
+    # loopback clients delay that ACK by ~40 ms, so every answer with a body cost ~45 ms. ClickHouse
+    # server sets TCP_NODELAY on its HTTP sockets for the same reason.
+    disable_nagle_algorithm = True
     server: EndpointServer
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
@@ -208,12 +213,14 @@ class Handler(BaseHTTPRequestHandler):
         else:
             conn = server.engine.connect(user.readonly)
         created: list[str] = []
-        restore = None
+        # A SET or USE changes the session itself; undo this request's overlay right after it, so the
+        # statement's effect is judged against the session's own state, as before overlays were kept.
+        changes_session = sqltext.first_keyword(statement) in ("SET", "USE")
 
         def finish_engine_work() -> None:
             """Undo request state and free the session/connection: runs before the last bytes go out,
             because a client may send its next request on the session the moment it has the answer."""
-            nonlocal restore, session, conn
+            nonlocal session, conn
             if conn is None:
                 return
             try:
@@ -221,8 +228,8 @@ class Handler(BaseHTTPRequestHandler):
                     for ident in created:
                         with contextlib.suppress(ClickHouseError):
                             conn.execute(f"DROP TEMPORARY TABLE IF EXISTS {ident}")
-                    if restore is not None:
-                        restore()
+                    if changes_session:
+                        conn.reset_overlay()
             finally:
                 if session is not None:
                     server.sessions.release(session)
@@ -235,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
             settings = dict(params.settings)
             if method == "GET" and session is None and not user.readonly and "readonly" not in settings:
                 settings["readonly"] = "2"  # as clickhouse-server: GET requests cannot modify data
-            restore = conn.apply(settings, transport.get("database") or None, remember=session is not None)
+            conn.apply(settings, transport.get("database") or None, remember=session is not None)
             for table in params.external:
                 ident = sqltext.quote_identifier(table.name)
                 conn.execute(f"CREATE TEMPORARY TABLE {ident} ({table.structure}) ENGINE = Memory")
