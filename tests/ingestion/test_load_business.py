@@ -7,10 +7,11 @@ The simulator is the oracle: it records how many rows it wrote per source and ev
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import polars as pl
 import pytest
-from load_helpers import business, loaded
+from load_helpers import DAYS, START, business, loaded
 
 # Sources where one simulator row is one raw row (flat CSV layouts and the payouts JSON).
 FLAT_SOURCES = ("erp_snapshot", "fx_rates", "inventory_movements", "orders_amazon", "orders_douyin", "orders_jd",
@@ -44,6 +45,11 @@ def test_every_file_balances_in_clickhouse(reports):
     assert [e for r in reports for e in r.errors] == []
 
 
+# raw is shared by the whole session (other modules load other dates): count only this business's days.
+IN_WINDOW = "business_date >= {lo:Date} AND business_date < {hi:Date}"
+WINDOW = {"lo": START, "hi": START + timedelta(days=DAYS)}
+
+
 @pytest.mark.parametrize("source", FLAT_SOURCES)
 def test_rows_in_clickhouse_are_the_rows_written_minus_planted_bad_rows(ch_client, reports, source):
     written = business().rows_written[source]
@@ -51,9 +57,10 @@ def test_rows_in_clickhouse_are_the_rows_written_minus_planted_bad_rows(ch_clien
     truncated = _planted("truncated_file").filter(pl.col("source") == source).height  # its cut row
     lost = _lost_to_truncation(source)
     in_table, in_quarantine = ch_client.query(
-        "SELECT (SELECT count() FROM raw.{t:Identifier} WHERE source = {s:String}),"
-        " (SELECT countIf(row_number IS NOT NULL) FROM raw.quarantine WHERE source = {s:String})",
-        parameters={"t": _table_of(reports, source), "s": source}).result_rows[0]
+        "SELECT (SELECT count() FROM raw.{t:Identifier} WHERE source = {s:String} AND " + IN_WINDOW + "),"
+        " (SELECT countIf(row_number IS NOT NULL) FROM raw.quarantine WHERE source = {s:String} AND "
+        + IN_WINDOW + ")",
+        parameters={"t": _table_of(reports, source), "s": source, **WINDOW}).result_rows[0]
     assert in_table == written - lost - bad - truncated
     assert in_quarantine == bad + truncated
 
@@ -66,15 +73,15 @@ def _table_of(reports, source: str) -> str:
 def test_shopify_orders_all_arrive(ch_client, reports):
     """The Shopify JSON nests line items; the simulator counts orders, so compare orders per file."""
     orders = ch_client.query("SELECT uniqExact(source_file, order_no) FROM raw.order_lines "
-                             "WHERE source = 'orders_shopify'").result_rows[0][0]
+                             "WHERE source = 'orders_shopify' AND " + IN_WINDOW, parameters=WINDOW).result_rows[0][0]
     assert orders == business().rows_written["orders_shopify"]
 
 
 @pytest.mark.parametrize("mapping, written_key", [("settlements_alipay", "settlements/alipay_bill"),
                                                   ("settlements_shopify_payouts", "settlements/shopify_payouts")])
 def test_settlement_rows_arrive(ch_client, reports, mapping, written_key):
-    loaded_rows = ch_client.query("SELECT sum(rows_loaded) FROM raw._files WHERE mapping = {m:String}",
-                                  parameters={"m": mapping}).result_rows[0][0]
+    loaded_rows = ch_client.query("SELECT sum(rows_loaded) FROM raw._files WHERE mapping = {m:String} AND " + IN_WINDOW,
+                                  parameters={"m": mapping, **WINDOW}).result_rows[0][0]
     assert loaded_rows == business().rows_written[written_key] > 0
 
 
