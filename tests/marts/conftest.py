@@ -68,6 +68,9 @@ def business(tmp_path_factory: pytest.TempPathFactory, ch_client, dbt_environmen
         ch_client.command(f"DROP TABLE IF EXISTS raw.`{table}`")
     for database in DBT_DATABASES:
         ch_client.command(f"DROP DATABASE IF EXISTS `{database}`")
+        # recreated empty at once: dbt-clickhouse keeps its client (bound to the profile's `marts`) across
+        # in-process runs, and a later module's first query fails if that database is gone
+        ch_client.command(f"CREATE DATABASE `{database}`")
 
     built = Business(landing=landing, start=START, days=DAYS, dbt_dir=root / "dbt")
     for day in built.dates:
