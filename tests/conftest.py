@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,21 @@ def ch_client(endpoint):
     )
     yield client
     client.close()
+
+
+def _real_data_dir() -> Path | None:
+    """`shared/data/real` beside the checkout (as CI lays it out), else the workplace's copy."""
+    for candidate in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
+        if (candidate / "data" / "real").is_dir():
+            return candidate / "data" / "real"
+    return None
+
+
+@pytest.fixture(scope="session")
+def real_edi_210() -> Path:
+    """The real UPS EDI 210 batch. Missing is a failure, not a skip: the real-data proof must run."""
+    folder = _real_data_dir()
+    path = folder / "ups_edi_210.txt" if folder else None
+    if path is None or not path.is_file():
+        pytest.fail("shared/data/real/ups_edi_210.txt not found beside the checkout or under /work/shared")
+    return path

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -17,7 +16,6 @@ from ingestion.lineage import new_batch_id, stamp_batch
 from ingestion.mapping import MappingError, loads_mapping, shipped_mapping
 from ingestion.parser import parse_file
 
-REAL_EDI = Path("/work/shared/data/real/ups_edi_210.txt")
 EXPECTED_TABLES = {
     "orders", "order_lines", "purchase_receipts", "inventory_movements", "wms_snapshot", "erp_snapshot",
     "shipments", "rate_cards", "fx_rates", "settlements", "carrier_bill_lines", "quarantine",
@@ -64,10 +62,8 @@ def test_ddl_runs_on_chdb_and_declares_the_contract_types(tmp_path):
     assert got == expected
 
 
-def test_parsed_frame_matches_the_contract_schema_and_loads_into_chdb(tmp_path):
-    if not REAL_EDI.exists():
-        pytest.skip("real EDI sample missing")
-    result = parse_file(REAL_EDI, shipped_mapping("ups_edi210"), source="carrier_bills", business_date=date(2008, 8, 3))
+def test_parsed_frame_matches_the_contract_schema_and_loads_into_chdb(tmp_path, real_edi_210):
+    result = parse_file(real_edi_210, shipped_mapping("ups_edi210"), source="carrier_bills", business_date=date(2008, 8, 3))
     frame = stamp_batch(result.frame, batch_id=new_batch_id(), loaded_at=datetime(2026, 1, 6, tzinfo=UTC))
     contract = get_contract("carrier_bill_lines")
     assert frame.schema == pl.Schema(contract.polars_schema())

@@ -19,10 +19,6 @@ from ingest_helpers import parse
 from ingestion.edi210 import read_edi210
 from ingestion.mapping import shipped_mapping
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "ups_edi_210.txt"
-if not REAL.exists():
-    REAL = Path("/work/shared/data/real/ups_edi_210.txt")
-
 INVOICES = {  # invoice no: (L1 lines, L3 total in cents, currency)
     "0000001808WW308": (7, 1700, "USD"),
     "0000001502WW308": (19, 9415, "USD"),
@@ -33,10 +29,8 @@ INVOICES = {  # invoice no: (L1 lines, L3 total in cents, currency)
 
 
 @pytest.fixture(scope="module")
-def real_bytes() -> bytes:
-    if not REAL.exists():
-        pytest.skip(f"real EDI sample not found at {REAL}")
-    return REAL.read_bytes()
+def real_bytes(real_edi_210: Path) -> bytes:
+    return real_edi_210.read_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import pytest
 
 from ingestion.load import load_source_date
 
-REAL = Path("/work/shared/data/real/ups_edi_210.txt")
 DAY = date(2026, 1, 6)
 
 
@@ -27,17 +26,15 @@ def l3_totals(text: str) -> dict[str, Decimal]:
 
 
 @pytest.fixture(scope="module")
-def real_file(tmp_path_factory) -> Path:
-    if not REAL.exists():
-        pytest.skip(f"real EDI sample not found at {REAL}")
+def real_file(tmp_path_factory, real_edi_210: Path) -> Path:
     landing = tmp_path_factory.mktemp("landing-ups")
     folder = landing / "carrier_bills" / DAY.isoformat()
     folder.mkdir(parents=True)
-    shutil.copy(REAL, folder / "UPS_real_batch.edi")
+    shutil.copy(real_edi_210, folder / "UPS_real_batch.edi")
     return landing
 
 
-def test_real_ups_batch_loads_every_charge_line_with_l3_totals(ch_client, real_file):
+def test_real_ups_batch_loads_every_charge_line_with_l3_totals(ch_client, real_file, real_edi_210):
     report = load_source_date(ch_client, real_file, "carrier_bills", DAY)
     (f,) = report.files
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.status) == (211, 211, 0, "loaded")
@@ -47,7 +44,7 @@ def test_real_ups_batch_loads_every_charge_line_with_l3_totals(ch_client, real_f
         "countIf(charge_code = '') FROM raw.carrier_bill_lines "
         "WHERE business_date = {d:Date} AND source = 'carrier_bills' GROUP BY bill_no ORDER BY bill_no",
         parameters={"d": DAY}).result_rows
-    expected = l3_totals(REAL.read_text())
+    expected = l3_totals(real_edi_210.read_text())
     assert len(expected) == 5
     assert sum(r[1] for r in rows) == 211
     assert {r[0]: r[2] for r in rows} == expected
