@@ -37,26 +37,11 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-@contextlib.contextmanager
-def warehouse_client(configured: bool) -> Iterator[object]:
+def warehouse_client(configured: bool):
     """The configured warehouse, or a throwaway embedded endpoint in a temporary TALLYHOUSE_HOME."""
-    if configured:
-        from warehouse.client import get_client
+    from warehouse.client import bench_client
 
-        yield get_client()
-        return
-    with tempfile.TemporaryDirectory(prefix="tallyhouse-bench-") as home:
-        os.environ["TALLYHOUSE_HOME"] = home
-        from warehouse import embedded
-        from warehouse.client import get_client
-        from warehouse.settings import resolve
-
-        settings = resolve(environ={}, dotenv_paths=[])
-        log(f"throwaway embedded endpoint at {settings.http_url}")
-        try:
-            yield get_client(settings=settings)
-        finally:
-            embedded.stop()
+    return bench_client(configured)
 
 
 @contextlib.contextmanager

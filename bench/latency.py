@@ -12,14 +12,11 @@ project uses it, `SELECT 1`, a 10-row select, a DDL command and a 100-row insert
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
-import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 # Run as `python bench/latency.py`, this file's directory heads sys.path and `bench/warehouse.py`
@@ -29,27 +26,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 
-@contextlib.contextmanager
-def endpoint_client(configured: bool, compress: bool) -> Iterator[object]:
-    """A client to the configured warehouse, or to a throwaway embedded endpoint stopped afterwards."""
-    if configured:
-        from warehouse.client import get_client
+def endpoint_client(configured: bool, compress: bool):
+    """A client to the configured warehouse, or to a throwaway embedded endpoint."""
+    from warehouse.client import bench_client
 
-        yield get_client(compress=compress)
-        return
-    with tempfile.TemporaryDirectory(prefix="tallyhouse-latency-") as home:
-        os.environ["TALLYHOUSE_HOME"] = home
-        from warehouse import embedded
-        from warehouse.client import get_client
-        from warehouse.settings import resolve
-
-        started = time.perf_counter()
-        settings = resolve(environ={}, dotenv_paths=[])
-        print(f"throwaway endpoint at {settings.http_url} (started in {time.perf_counter() - started:.1f}s)")
-        try:
-            yield get_client(settings=settings, compress=compress)
-        finally:
-            embedded.stop()
+    return bench_client(configured, prefix="tallyhouse-latency-", compress=compress)
 
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:

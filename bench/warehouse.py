@@ -21,13 +21,10 @@ Results are checked equal between the two sides before any speed is printed.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,27 +152,11 @@ class Timings:
     in_process: list[float] = field(default_factory=list)
 
 
-@contextlib.contextmanager
-def endpoint_client(configured: bool, compress: bool) -> Iterator[object]:
-    """A client to the configured warehouse, or to a throwaway embedded endpoint stopped afterwards."""
-    if configured:
-        from warehouse.client import get_client
+def endpoint_client(configured: bool, compress: bool):
+    """A client to the configured warehouse, or to a throwaway embedded endpoint."""
+    from warehouse.client import bench_client
 
-        yield get_client(compress=compress)
-        return
-    with tempfile.TemporaryDirectory(prefix="tallyhouse-bench-") as home:
-        os.environ["TALLYHOUSE_HOME"] = home
-        from warehouse import embedded
-        from warehouse.client import get_client
-        from warehouse.settings import resolve
-
-        started = time.perf_counter()
-        settings = resolve(environ={}, dotenv_paths=[])
-        log(f"  throwaway embedded endpoint at {settings.http_url} (started in {time.perf_counter() - started:.1f}s)")
-        try:
-            yield get_client(settings=settings, compress=compress)
-        finally:
-            embedded.stop()
+    return bench_client(configured, compress=compress)
 
 
 def in_process_session(path: str):

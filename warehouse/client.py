@@ -6,8 +6,12 @@ endpoint and a real server are interchangeable and the read-only user is one fla
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Iterable
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from warehouse.settings import WarehouseSettings, resolve
@@ -58,3 +62,32 @@ def ensure_databases(client: Client, names: Iterable[str]) -> list[str]:
             client.command(f"CREATE DATABASE IF NOT EXISTS `{name}`")
             created.append(name)
     return created
+
+
+@contextlib.contextmanager
+def bench_client(configured: bool, *, prefix: str = "tallyhouse-bench-", **kwargs: Any) -> Iterator[Client]:
+    """The configured warehouse, or a throwaway embedded endpoint in a temporary TALLYHOUSE_HOME.
+
+    Benchmarks measure on a fresh endpoint by default so that earlier data and a developer's own
+    endpoint never colour the numbers; `configured=True` measures the real target instead.
+    """
+    if configured:
+        yield get_client(**kwargs)
+        return
+    from warehouse import embedded
+
+    previous = os.environ.get("TALLYHOUSE_HOME")
+    with tempfile.TemporaryDirectory(prefix=prefix) as home:
+        os.environ["TALLYHOUSE_HOME"] = home
+        try:
+            started = time.perf_counter()
+            settings = resolve(environ={}, dotenv_paths=[])
+            print(f"throwaway embedded endpoint at {settings.http_url} "
+                  f"(started in {time.perf_counter() - started:.1f}s)", flush=True)
+            yield get_client(settings=settings, **kwargs)
+        finally:
+            embedded.stop()
+            if previous is None:
+                os.environ.pop("TALLYHOUSE_HOME", None)
+            else:
+                os.environ["TALLYHOUSE_HOME"] = previous
