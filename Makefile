@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test venv lint clean-state
+.PHONY: demo test venv lint browser clean-state
 
 # The venv is rebuilt only when the dependency list changes; uv makes the ~250-package stack a
 # one-minute install instead of pip's ten.
@@ -23,7 +23,11 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint
+# Page tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: venv lint browser
 	$(BIN)/python -m pytest
 
 clean-state:

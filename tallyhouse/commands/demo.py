@@ -39,10 +39,12 @@ def step_start_warehouse(ctx: DemoContext) -> None:
 
 def step_create_databases(ctx: DemoContext) -> None:
     """Create the warehouse layers (idempotent)."""
+    from assets.ops_tables import ensure_ops_tables
     from warehouse.client import ensure_databases, get_client
 
     ctx.client = get_client(settings=ctx.settings)
     created = ensure_databases(ctx.client, DATABASES)
+    ensure_ops_tables(ctx.client)
     typer.echo(f"  databases {', '.join(DATABASES)} ready ({len(created)} newly created)")
 
 
