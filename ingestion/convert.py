@@ -203,43 +203,62 @@ def _normalize_offsets(raw: pl.Expr) -> pl.Expr:
     return raw.str.strip_chars().str.replace(r"(?i)\s*(?:Z|UTC|GMT)$", "+00:00")
 
 
+def _first_match(text: str, attempts: list, p: str, dtype: pl.DataType) -> tuple[list[dict[str, pl.Expr]], pl.Expr]:
+    """Formats tried in order, each only on the rows no earlier format parsed: polars evaluates every
+    branch of a coalesce on every row, so seven formats cost seven full parses; here the first format
+    parses (nearly) every row and the later ones see nulls, which cost next to nothing.
+
+    attempts: functions from a text expression to a parsed expression (null where it does not match).
+    """
+    stages: list[dict[str, pl.Expr]] = []
+    found: pl.Expr | None = None
+    for k, attempt in enumerate(attempts):
+        if found is None:
+            stage = attempt(pl.col(text)).cast(dtype)
+        else:
+            remaining = pl.when(found.is_null()).then(pl.col(text))
+            stage = pl.coalesce(found, attempt(remaining).cast(dtype))
+        stages.append({f"{p}try{k}": stage})
+        found = pl.col(f"{p}try{k}")
+    return stages, found if found is not None else pl.lit(None, dtype)
+
+
 def plan_timestamp(column: Column, rule: ColumnRule, raw: str, mapping: Mapping, p: str) -> Plan:
     """Naive text is local time in the rule's (else the layout's) zone; the value is UTC."""
     tz = rule.timezone or mapping.timezone
-    text = pl.col(f"{p}txt")
     formats = rule.formats or (*mapping.datetime_formats, *mapping.date_formats)
     attempts = []
     for fmt in dict.fromkeys((*formats, *ISO_DATETIME_FORMATS)):
         if fmt in EPOCH_FORMATS:
-            seconds = text.cast(pl.Int64, strict=False)
-            instant = pl.from_epoch(seconds, time_unit=EPOCH_FORMATS[fmt]).dt.replace_time_zone("UTC")
-            attempts.append(instant.cast(pl.Datetime("us", "UTC")))
-            continue
-        if "%z" in fmt:
-            parsed = text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False)
+            def epoch(text: pl.Expr, unit: str = EPOCH_FORMATS[fmt]) -> pl.Expr:
+                instant = pl.from_epoch(text.cast(pl.Int64, strict=False), time_unit=unit)
+                return instant.dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
+            attempts.append(epoch)
+        elif "%z" in fmt:
+            attempts.append(lambda text, fmt=fmt: text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False))
         else:
-            parsed = text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone(
-                tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-        attempts.append(parsed)
-    stages = [{f"{p}txt": _normalize_offsets(pl.col(raw))}, {f"{p}ts": pl.coalesce(attempts).cast(column.dtype)}]
-    value = pl.col(f"{p}ts")
+            attempts.append(lambda text, fmt=fmt: text.str.strptime(pl.Datetime("us"), fmt, strict=False)
+                            .dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+                            .dt.convert_time_zone("UTC"))
+    tries, value = _first_match(f"{p}txt", attempts, p, column.dtype)
+    stages = [{f"{p}txt": _normalize_offsets(pl.col(raw))}, *tries]
     r = pl.col(raw)
     error = when_error(r.is_not_null() & value.is_null(), f"{column.name}: not a valid date/time: '", r, "'")
     return Plan(value, error, stages)
 
 
 def plan_date(column: Column, rule: ColumnRule, raw: str, mapping: Mapping, p: str) -> Plan:
-    text = pl.col(f"{p}txt")
     attempts = []
     for fmt in dict.fromkeys((*(rule.formats or mapping.date_formats), *ISO_DATE_FORMATS)):
         if any(t in fmt for t in ("%H", "%M", "%S", "%z")):
-            attempts.append(text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.date())
+            attempts.append(lambda text, fmt=fmt: text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.date())
         else:
-            attempts.append(text.str.strptime(pl.Date, fmt, strict=False))
+            attempts.append(lambda text, fmt=fmt: text.str.strptime(pl.Date, fmt, strict=False))
     # A date written as a timestamp keeps the date as written: its zone suffix is dropped, not applied.
     text_only = pl.col(raw).str.strip_chars().str.replace(_TIME_ZONE_SUFFIX, "$1")
-    stages = [{f"{p}txt": text_only}, {f"{p}d": pl.coalesce(attempts)}]
-    value, r = pl.col(f"{p}d"), pl.col(raw)
+    tries, value = _first_match(f"{p}txt", attempts, p, pl.Date)
+    stages = [{f"{p}txt": text_only}, *tries]
+    r = pl.col(raw)
     error = when_error(r.is_not_null() & value.is_null(), f"{column.name}: not a valid date: '", r, "'")
     return Plan(value, error, stages)
 

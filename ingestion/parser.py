@@ -30,7 +30,7 @@ from ingestion.lineage import file_sha256
 from ingestion.mapping import ColumnRule, Mapping, Unpivot
 from ingestion.readers import ROW, RawTable, UnreadableFile
 from ingestion.readers.tabular import normalize_header
-from ingestion.validate import rule_errors
+from ingestion.validate import RuleError, rule_errors
 
 _NONE = pl.lit(None, pl.Utf8)
 
@@ -118,9 +118,9 @@ def _read_format(data: bytes, mapping: Mapping, source_file: str) -> RawTable:
         return read_pdf(data, expected_headers=mapping.expected_headers(), header_row=mapping.header_row,
                         skip_rows=mapping.skip_pattern)
     if fmt == "edi210":
-        from ingestion.edi210 import read_edi210
+        from ingestion.edi210_fast import edi210_table
 
-        return read_edi210(data).table
+        return edi210_table(data)
     raise UnreadableFile(f"unsupported format {fmt!r}")
 
 
@@ -176,13 +176,35 @@ def _list_charges(frame: pl.DataFrame, keep: list[str], list_col: str, code_key:
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr.str.strip_chars().str.len_chars() > 0).then(expr).otherwise(_NONE)
+    # a search for one non-space character allocates nothing, unlike strip-then-measure
+    return pl.when(expr.str.contains(r"\S")).then(expr).otherwise(_NONE)
 
 
-def _cell_text(expr: pl.Expr) -> pl.Expr:
-    """A cell's text: Chinese marketplace exports write ids as ="2026010512345" so Excel keeps the digits."""
+def _cell_text(expr: pl.Expr, *, wrapped: bool = True) -> pl.Expr:
+    """A cell's text: Chinese marketplace exports write ids as ="2026010512345" so Excel keeps the digits.
+
+    wrapped=False: the column is known to hold no '="', so the unwrapping regex is not evaluated at all
+    (polars evaluates both branches of a when/then on every row).
+    """
+    if not wrapped:
+        return _blank_to_null(expr)
     unwrapped = expr.str.replace(r'^\s*="(.*)"\s*$', "$1")
     return _blank_to_null(pl.when(expr.str.contains('="', literal=True)).then(unwrapped).otherwise(expr))
+
+
+# Each file column a rule reads is cleaned (`_cell_text`) once into a column of this prefix, however
+# many rules read it.
+_CLEAN = "__t_"
+
+
+def _clean_columns(frame: pl.DataFrame, exprs: list[pl.Expr]) -> pl.DataFrame:
+    """The cleaned text of every file column the expressions read, computed once each."""
+    needed = sorted({name[len(_CLEAN):] for e in exprs for name in e.meta.root_names() if name.startswith(_CLEAN)})
+    if not needed:
+        return frame
+    wrapped = frame.select(pl.col(c).str.contains('="', literal=True).any() for c in needed).row(0)
+    return frame.with_columns(_cell_text(pl.col(c), wrapped=bool(w)).alias(_CLEAN + c)
+                              for c, w in zip(needed, wrapped, strict=True))
 
 
 def _resolve_all(columns: list[str], aliases: tuple[str, ...]) -> list[str]:
@@ -204,7 +226,7 @@ def _text_of(columns: list[str], aliases: tuple[str, ...]) -> pl.Expr | None:
     hits = _resolve_all(columns, aliases)
     if not hits:
         return None
-    texts = [_cell_text(pl.col(h)) for h in hits]
+    texts = [pl.col(_CLEAN + h) for h in hits]  # materialised by _clean_columns
     return texts[0] if len(texts) == 1 else pl.coalesce(texts)
 
 
@@ -274,8 +296,8 @@ def _plan(rule: ColumnRule, raw: str, mapping: Mapping, columns: list[str], pref
     return plan_text(column, rule, raw, prefix)
 
 
-def _typed(raw: RawTable, mapping: Mapping, context: dict[str, object]) -> tuple[pl.DataFrame, list[str]]:
-    """The raw frame plus __v_<col> typed values and __e_<n> error columns (null = fine).
+def _typed(raw: RawTable, mapping: Mapping, context: dict[str, object]) -> tuple[pl.DataFrame, Checks]:
+    """The raw frame plus __v_<col> typed values, __ce_<col> conversion errors and __k_<n> rule flags.
 
     Computed in stages of materialised columns (raw text, cleaned text, parsed values, values, errors)
     so that no expression is evaluated twice.
@@ -286,11 +308,15 @@ def _typed(raw: RawTable, mapping: Mapping, context: dict[str, object]) -> tuple
             for r in mapping.columns}
     if missing:
         raise UnreadableFile(f"missing required column(s): {'; '.join(missing)}; the file has {columns[:40]}")
-    frame = raw.frame.with_columns(*(e.alias(f"__r_{t}") for t, e in raws.items() if e is not None))
     plans = {
         r.target: _plan(r, f"__r_{r.target}", mapping, columns, f"__{i}_")
         for i, r in enumerate(mapping.columns) if raws[r.target] is not None
     }
+    reads = [e for e in raws.values() if e is not None]
+    reads += [e for p in plans.values() for stage in p.stages for e in stage.values()]
+    reads += [e for p in plans.values() for e in (p.value, p.error)]
+    frame = _clean_columns(raw.frame, reads)
+    frame = frame.with_columns(*(e.alias(f"__r_{t}") for t, e in raws.items() if e is not None))
     depth = max((len(p.stages) for p in plans.values()), default=0)
     for level in range(depth):
         stage = {name: e for p in plans.values() if level < len(p.stages) for name, e in p.stages[level].items()}
@@ -309,27 +335,48 @@ def _typed(raw: RawTable, mapping: Mapping, context: dict[str, object]) -> tuple
         if column.name not in plans and f"__v_{column.name}" not in derived:
             derived[f"__v_{column.name}"] = pl.lit(None, column.dtype)
     frame = frame.with_columns(*(e.alias(n) for n, e in derived.items()))
-    errors: list[pl.Expr] = [pl.col(f"__ce_{t}") for t in plans]
+    rules: list[RuleError] = []
     for column in contract.columns:
         rule = mapping.rule(column.name)
         # A derived local date is "missing" only when its timestamp's text is: a timestamp that failed
         # to parse already carries the message.
         raw_name = rule.date_of if rule is not None and rule.date_of else column.name
         raw_col = pl.col(f"__r_{raw_name}") if raws.get(raw_name) is not None else None
-        errors.extend(rule_errors(column, pl.col(f"__v_{column.name}"), raw_col))
-    frame = frame.with_columns(*(e.alias(f"__e_{i}") for i, e in enumerate(errors)))
-    return frame, [f"__e_{i}" for i in range(len(errors))]
+        rules.extend(rule_errors(column, pl.col(f"__v_{column.name}"), raw_col))
+    # Conversion messages exist for every row already; contract rules are conditions here and become
+    # messages only on the rejected rows (see _messages).
+    frame = frame.with_columns(*(r.condition.alias(f"__k_{i}") for i, r in enumerate(rules)))
+    return frame, Checks([f"__ce_{t}" for t in plans], rules)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Where a typed frame keeps its errors: conversion message columns, then the contract's rules."""
+
+    conversions: list[str]
+    rules: list[RuleError]
+
+    def bad(self) -> pl.Expr:
+        flags = [pl.col(c).is_not_null() for c in self.conversions]
+        flags += [pl.col(f"__k_{i}") for i in range(len(self.rules))]
+        return pl.any_horizontal(flags) if flags else pl.lit(False)
+
+    def messages(self) -> list[pl.Expr]:
+        """Per check, its message or null, in the order reasons are listed (for rejected rows only)."""
+        return [pl.col(c) for c in self.conversions] + [
+            pl.when(pl.col(f"__k_{i}")).then(r.message).otherwise(_NONE) for i, r in enumerate(self.rules)]
 
 
 def _split(raw: RawTable, mapping: Mapping, lineage: dict[str, object]) -> tuple[pl.DataFrame, pl.DataFrame]:
     contract = mapping.contract
-    typed, error_cols = _typed(raw, mapping, lineage)
+    typed, checks = _typed(raw, mapping, lineage)
     headers = {r.target: _source_field(r, raw.columns, mapping) for r in mapping.columns}
     headers = {k: v for k, v in headers.items() if v is not None}
+    messages = checks.messages()
+    error_cols = [f"__e_{i}" for i in range(len(messages))]
     reason = pl.concat_str([pl.col(c) for c in error_cols], separator="; ", ignore_nulls=True)
-    bad = pl.any_horizontal([pl.col(c).is_not_null() for c in error_cols])
     first_field = pl.coalesce([pl.col(c).str.extract(r"^([^:]+):", 1) for c in error_cols])
-    typed = typed.with_columns(bad.alias("__bad"))
+    typed = typed.with_columns(checks.bad().alias("__bad"))
     raw_cols = [c for c in raw.frame.columns if c != ROW]
     lineage_exprs = [
         pl.lit(lineage["source"], pl.Utf8).alias("source"),
@@ -342,7 +389,8 @@ def _split(raw: RawTable, mapping: Mapping, lineage: dict[str, object]) -> tuple
         *(pl.col(f"__v_{c.name}").cast(c.dtype).alias(c.name) for c in contract.columns), *lineage_exprs
     )
     raw_text = pl.struct(raw_cols).struct.json_encode() if raw_cols else pl.lit("{}")
-    rejected = typed.filter(pl.col("__bad")).select(
+    rejected = typed.filter(pl.col("__bad")).with_columns(
+        *(m.alias(c) for m, c in zip(messages, error_cols, strict=True))).select(
         pl.lit(contract.name, pl.Utf8).alias("target_table"),
         first_field.fill_null("<row>").alias("field"),
         first_field.replace_strict(list(headers), list(headers.values()), default=None,

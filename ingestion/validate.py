@@ -7,6 +7,8 @@ allowed vocabulary (ISO currencies, order statuses), a date outside the plausibl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from ingestion.contracts import Column
@@ -15,14 +17,28 @@ from ingestion.contracts.model import NUMERIC_KINDS, TEMPORAL_KINDS
 _NONE = pl.lit(None, pl.Utf8)
 
 
-def _when(condition: pl.Expr, *parts: str | pl.Expr) -> pl.Expr:
+@dataclass(frozen=True)
+class RuleError:
+    """A rule as its condition (true = broken) and its message, kept apart so that the message, which
+    renders values as text, is built only for the rows that break the rule (a cast of every timestamp
+    to text, per rule, cost more than all the parsing)."""
+
+    condition: pl.Expr
+    message: pl.Expr
+
+    def expr(self) -> pl.Expr:
+        """The message where the rule is broken, else null."""
+        return pl.when(self.condition).then(self.message).otherwise(_NONE)
+
+
+def _when(condition: pl.Expr, *parts: str | pl.Expr) -> RuleError:
     message = pl.concat_str([p if isinstance(p, pl.Expr) else pl.lit(p) for p in parts])
-    return pl.when(condition).then(message).otherwise(_NONE)
+    return RuleError(condition.fill_null(False), message)
 
 
-def rule_errors(column: Column, value: pl.Expr, raw: pl.Expr | None) -> list[pl.Expr]:
-    """Error expressions (null = fine) for one typed column; raw text is quoted where there is some."""
-    errors: list[pl.Expr] = []
+def rule_errors(column: Column, value: pl.Expr, raw: pl.Expr | None) -> list[RuleError]:
+    """The contract's rules for one typed column; raw text is quoted where there is some."""
+    errors: list[RuleError] = []
     shown = value.cast(pl.Utf8)
     if not column.nullable:
         # Text that failed conversion already has its own message; this is for truly empty cells.

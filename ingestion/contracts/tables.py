@@ -65,6 +65,11 @@ ORDER_LINES = Contract(
         Column("warehouse_id", "code", nullable=True),
         Column("dest_country", "code", nullable=True),
         Column("dest_region", "code", nullable=True),
+        Column("refund_amount", "money", nullable=True, minimum=0,
+               doc="refunded so far for this line, as of the export (channels that report it per line)"),
+        Column("order_refund_amount", "money", nullable=True, minimum=0,
+               doc="refunded so far for the whole order, repeated on each line (channels that report it "
+                   "per order only, e.g. Shopify's refund transactions); never add it up over lines"),
     ),
     order_by=("channel", "order_no", "sku"),
 )

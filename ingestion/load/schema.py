@@ -67,7 +67,35 @@ def ensure_raw_schema(client: Client) -> None:
         client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
     for contract in RAW_TABLES.values():
         client.command(table_ddl(contract))
+        add_missing_columns(client, contract)
     drop_stale_staging(client)
+
+
+def add_missing_columns(client: Client, contract: Contract, *, database: str = RAW_DATABASE) -> list[str]:
+    """Columns a contract gained since its table was created, added in contract order.
+
+    A load swaps a staging table of the contract's current shape into the raw table with REPLACE
+    PARTITION, which needs both tables to have the same structure; without this, the first load after a
+    contract grows (order_lines gained refund amounts) would fail on every existing warehouse. Rows
+    loaded before the change read the new columns as NULL (all added columns are nullable) until their
+    partition is loaded again.
+    """
+    existing = {row[0] for row in client.query(
+        "SELECT name FROM system.columns WHERE database = {db:String} AND table = {table:String}",
+        parameters={"db": database, "table": contract.name}).result_rows}
+    added: list[str] = []
+    previous: str | None = None
+    for column in contract.all_columns:
+        if column.name not in existing:
+            if not column.nullable:
+                raise RuntimeError(f"{database}.{contract.name} lacks the required column {column.name!r}: "
+                                   "a non-nullable column cannot be added to loaded data; migrate it by hand")
+            place = f" AFTER `{previous}`" if previous else " FIRST"
+            client.command(f"ALTER TABLE `{database}`.`{contract.name}` "
+                           f"ADD COLUMN IF NOT EXISTS `{column.name}` {column.clickhouse_type}{place}")
+            added.append(column.name)
+        previous = column.name
+    return added
 
 
 def drop_stale_staging(client: Client, *, older_than_hours: int = STALE_STAGING_HOURS) -> list[str]:

@@ -1,7 +1,8 @@
 """CSV/TSV: decoding, delimiter sniffing, and a truncated last row kept apart from the good ones.
 
-The stdlib csv module is used rather than a columnar reader because it yields each record with its
-field count, which is how a row cut mid-line (a truncated upload) is told from a good one.
+The stdlib csv module (the row path) yields each record with its field count, which is how a row cut
+mid-line (a truncated upload) is told from a good one. Files whose lines are plainly one record each go
+through the columnar fast path (`fast_delimited`) instead, which falls back to the row path per line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 
 from ingestion.readers.base import RawTable, UnreadableFile
 from ingestion.readers.encoding import decode
+from ingestion.readers.fast_delimited import fast_grid_table
 from ingestion.readers.tabular import grid_to_table
 
 CANDIDATES = (",", "\t", ";", "|")
@@ -20,7 +22,7 @@ CANDIDATES = (",", "\t", ";", "|")
 
 def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first lines into the same, largest number of fields."""
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    lines = [ln for ln in text[:200_000].splitlines()[:20] if ln.strip()]
     if not lines:
         return ","
     best, best_score = ",", (0, 0)
@@ -62,6 +64,12 @@ def read_delimited(
     sep = delimiter if delimiter and delimiter != "auto" else sniff_delimiter(text)
     if sep == "\\t":
         sep = "\t"
+    utf8 = data if used == "utf-8" else text.encode("utf-8")
+    fast = fast_grid_table(utf8, sep, expected_headers=expected_headers, header_row=header_row, encoding=used,
+                           skip_rows=skip_rows)
+    if fast is not None:
+        fast.notes.append(f"delimiter {sep!r}, encoding {used}")
+        return fast
     try:
         rows, cut = split_rows(text, sep)
     except csv.Error as exc:  # the csv module's own limits (field size) end the read as a whole

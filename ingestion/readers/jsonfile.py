@@ -83,6 +83,12 @@ def read_json(data: bytes, *, records: str | None = None, explode: str | None = 
     text, used = decode(data, encoding)
     if not text.strip():
         raise UnreadableFile("the file is empty")
+    from ingestion.readers.fast_json import fast_json_table
+
+    fast = fast_json_table(data if used == "utf-8" else text.encode("utf-8"), records=records, explode=explode,
+                           encoding=used)
+    if fast is not None:
+        return fast
     items, context = _at_path(_load(text), records)
     rows: list[dict[str, str | None]] = []
     for item in items:

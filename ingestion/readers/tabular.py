@@ -56,6 +56,31 @@ def find_header(rows: Sequence[Sequence[str | None]], expected: Iterable[str], h
     return best
 
 
+def classify_row(row: Sequence[str | None], header: list[str], number: int, *,
+                 strict_width: bool) -> list[str | None] | BrokenRow | None:
+    """One data row against the header: its cells (padded where allowed), a broken row, or None (blank).
+
+    Shared by the row path and the columnar fast path (for the lines it cannot split), so both report
+    a cut or misaligned row with the same field and reason.
+    """
+    width = len(header)
+    if _is_blank(row) and (not strict_width or len(row) == 0 or len(row) >= width):
+        return None  # an empty line, or a full row of empty cells; a short empty row may be a cut one
+    cells = list(row)
+    while len(cells) > width and (cells[-1] is None or not str(cells[-1]).strip()):
+        cells.pop()  # trailing delimiters / empty spreadsheet cells carry nothing
+    if len(cells) > width:
+        return BrokenRow(number, "<row>", f"row has {len(cells)} fields, the header has {width}", row_text(cells))
+    if len(cells) < width:
+        if strict_width:
+            return BrokenRow(
+                number, header[len(cells)],
+                f"row has {len(cells)} fields, the header has {width}: cut short from column "
+                f"{header[len(cells)]!r} on (truncated or misaligned)", row_text(cells), header[len(cells)])
+        cells.extend([None] * (width - len(cells)))
+    return [None if value is None else str(value) for value in cells]
+
+
 def grid_to_table(
     rows: Sequence[Sequence[str | None]],
     *,
@@ -99,31 +124,20 @@ def grid_to_table(
                 skipped += 1
                 continue
         number += 1
-        if _is_blank(row) and (not strict_width or len(row) == 0 or len(row) >= width):
-            continue  # an empty line, or a full row of empty cells; a short empty row may be a cut one
-        cells = list(row)
-        if last_row_cut and index == len(body) - 1:
+        if last_row_cut and index == len(body) - 1 and not (
+                _is_blank(row) and (not strict_width or len(row) == 0 or len(row) >= width)):
+            cells = list(row)
             cut_at = header[min(len(cells), width) - 1]
             broken.append(BrokenRow(number, cut_at, "the file ends inside a quoted field: the last row is cut",
                                     row_text(cells), cut_at))
             continue
-        while len(cells) > width and (cells[-1] is None or not str(cells[-1]).strip()):
-            cells.pop()  # trailing delimiters / empty spreadsheet cells carry nothing
-        if len(cells) > width:
-            broken.append(BrokenRow(number, "<row>", f"row has {len(cells)} fields, the header has {width}",
-                                    row_text(cells)))
-            continue
-        if len(cells) < width:
-            if strict_width:
-                broken.append(BrokenRow(
-                    number, header[len(cells)],
-                    f"row has {len(cells)} fields, the header has {width}: cut short from column "
-                    f"{header[len(cells)]!r} on (truncated or misaligned)", row_text(cells), header[len(cells)]))
-                continue
-            cells.extend([None] * (width - len(cells)))
-        for col, value in zip(columns, cells, strict=True):
-            col.append(None if value is None else str(value))
-        numbers.append(number)
+        outcome = classify_row(row, header, number, strict_width=strict_width)
+        if isinstance(outcome, BrokenRow):
+            broken.append(outcome)
+        elif outcome is not None:
+            for col, value in zip(columns, outcome, strict=True):
+                col.append(value)
+            numbers.append(number)
     table = RawTable(frame_from_columns(header, columns, numbers), broken=broken, encoding=encoding)
     if skipped:
         table.notes.append(f"skipped {skipped} summary row(s) matching {skip_rows.pattern!r}")

@@ -25,14 +25,16 @@ START = date(2026, 10, 1)
 DAYS = 21  # past the close of the Amazon period [Oct 6, Oct 20): one Amazon settlement is written
 SETTLEMENT_TYPES = ("missing_settlement", "short_payment", "wrong_commission", "refund_not_deducted")
 # The mart's status for each planted type, which row (sale or refund) shows it, and which column holds
-# the manifest's expected_amount (settled - expected). The raw order contract carries no refund amount,
-# so for a refund not deducted the mart knows the order and settlement but not the sum (None).
+# the manifest's expected_amount (settled - expected). A refund not deducted is +the refund where the
+# channel's order export carries the refunded amount; Amazon's order report does not, so there the mart
+# knows the order and settlement but not the sum (variance null).
 STATUS = {"missing_settlement": "missing_settlement", "short_payment": "short_paid",
           "wrong_commission": "fee_mismatch", "refund_not_deducted": "refund_not_deducted"}
 KIND = {"missing_settlement": "sale", "short_payment": "sale", "wrong_commission": "sale",
         "refund_not_deducted": "refund"}
 AMOUNT_COLUMN = {"missing_settlement": "variance", "short_payment": "principal_variance",
-                 "wrong_commission": "commission_variance", "refund_not_deducted": None}
+                 "wrong_commission": "commission_variance", "refund_not_deducted": "variance"}
+REFUND_AMOUNT_CHANNELS = {"shopify", "tmall"}  # their order exports carry the refunded amount
 SOURCES_PREFIXES = ("orders_", "shipments", "settlements", "fx_rates")
 RAW_TABLES = ("order_lines", "orders", "shipments", "settlements", "fx_rates")
 SELECTOR = ["--select", "+fct_settlement_reconciliation", "+rpt_channel_reconciliation_daily"]
@@ -92,15 +94,18 @@ def reconciliation(client) -> pl.DataFrame:
                expected_settlement_date, settled_through,
                toFloat64(variance) as variance, toFloat64(principal_variance) as principal_variance,
                toFloat64(commission_variance) as commission_variance,
-               toFloat64(fulfilment_fee_variance) as fulfilment_fee_variance, source_file, source_row
+               toFloat64(fulfilment_fee_variance) as fulfilment_fee_variance,
+               toFloat64(expected_refund) as expected_refund, toFloat64(refund_variance) as refund_variance,
+               source_file, source_row
         from marts.fct_settlement_reconciliation
     """).with_columns(pl.col(c).round(2) for c in ("variance", "principal_variance", "commission_variance",
-                                                   "fulfilment_fee_variance"))
+                                                   "fulfilment_fee_variance", "expected_refund",
+                                                   "refund_variance"))
 
 
 def right_amount(row: dict, kind: str) -> bool:
     column = AMOUNT_COLUMN[kind]
-    if column is None:
+    if kind == "refund_not_deducted" and row["channel"] not in REFUND_AMOUNT_CHANNELS:
         return row["variance"] is None
     return row[column] is not None and abs(row[column] - row["expected_amount"]) < 0.005
 
@@ -140,7 +145,22 @@ def test_reconciliation_flags_exactly_the_planted_errors(settled_business, ch_cl
     assert table["recall"].to_list() == [1.0] * table.height, table
 
     # statuses the simulator never plants must not appear at all
-    assert rows.filter(pl.col("status").is_in(["over_paid", "unexpected_settlement"])).height == 0
+    assert rows.filter(pl.col("status").is_in(["over_paid", "unexpected_settlement", "refund_mismatch"])).height == 0
+    planted_refunds = items.filter(pl.col("type") == "refund_not_deducted")
+    assert set(planted_refunds["channel"]) & REFUND_AMOUNT_CHANNELS, "no refund amount was put to the test"
+
+
+def test_deducted_refunds_equal_the_exported_refund_amounts(settled_business, ch_client) -> None:
+    """Every refund a settlement deducted equals, to the cent, the refunded amount of the order export."""
+    refunds = reconciliation(ch_client).filter((pl.col("settlement_kind") == "refund")
+                                               & (pl.col("status") == "matched"))
+    known = refunds.filter(pl.col("channel").is_in(sorted(REFUND_AMOUNT_CHANNELS)))
+    assert set(known["channel"]) == REFUND_AMOUNT_CHANNELS, refunds.group_by("channel").len()
+    assert known["expected_refund"].null_count() == 0 and (known["expected_refund"] < 0).all(), known
+    assert (known["refund_variance"] == 0).all(), known.filter(pl.col("refund_variance") != 0)
+    # Amazon's order report has no refund amount: its refunds are known by date only
+    assert refunds.filter(pl.col("channel") == "amazon")["expected_refund"].null_count() == \
+        refunds.filter(pl.col("channel") == "amazon").height
 
 
 def test_altered_rows_point_at_the_planted_file_and_row(settled_business, ch_client) -> None:

@@ -100,6 +100,10 @@ final as (
         sales_due.due_date as due_date,
         {{ settlement_date_for('sales_due.channel', 'sales_due.due_date') }} as sale_settlement_date,
         if(orders.order_no = '', null, orders.refund_date) as refund_date,
+        -- null when the channel's order export carries no refund amount (Amazon): the refund is then
+        -- known by its date only
+        if(refund_date is null or orders.refund_amount is null, null,
+           toInt64(round(orders.refund_amount * 100))) as refund_cents,
         if(
             refund_date is null,
             null,

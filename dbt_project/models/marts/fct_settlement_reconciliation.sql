@@ -43,7 +43,8 @@ expected_items as (
         delivered_date, due_date, refund_date, lines, qty,
         principal_cents as expected_principal_cents,
         -commission_cents as expected_commission_cents,
-        -fulfilment_fee_cents as expected_fulfilment_fee_cents
+        -fulfilment_fee_cents as expected_fulfilment_fee_cents,
+        cast(null as Nullable(Int64)) as expected_refund_cents
     from expected
 
     union all
@@ -53,7 +54,8 @@ expected_items as (
         delivered_date, due_date, refund_date, lines, qty,
         0 as expected_principal_cents,
         0 as expected_commission_cents,
-        0 as expected_fulfilment_fee_cents
+        0 as expected_fulfilment_fee_cents,
+        -refund_cents as expected_refund_cents
     from expected
     where refund_settlement_date is not null
 ),
@@ -71,6 +73,7 @@ both_sides as (
         toInt64(expected_principal_cents) as expected_principal_cents,
         toInt64(expected_commission_cents) as expected_commission_cents,
         toInt64(expected_fulfilment_fee_cents) as expected_fulfilment_fee_cents,
+        cast(expected_refund_cents as Nullable(Int64)) as expected_refund_cents,
         toInt64(0) as settled_principal_cents, toInt64(0) as settled_commission_cents,
         toInt64(0) as settled_fulfilment_fee_cents, toInt64(0) as settled_other_fee_cents,
         toInt64(0) as settled_refund_cents,
@@ -88,7 +91,7 @@ both_sides as (
         cast(null as Nullable(Date)) as due_date,
         cast(null as Nullable(Date)) as refund_date,
         toUInt32(0) as lines, toInt64(0) as qty,
-        toInt64(0), toInt64(0), toInt64(0),
+        toInt64(0), toInt64(0), toInt64(0), cast(null as Nullable(Int64)),
         toInt64(principal_cents), toInt64(commission_cents), toInt64(fulfilment_fee_cents),
         toInt64(other_fee_cents), toInt64(refund_cents),
         cast(source_file as Nullable(String)), cast(source_row as Nullable(UInt32))
@@ -110,6 +113,7 @@ matched as (
         sum(expected_principal_cents) as expected_principal_cents,
         sum(expected_commission_cents) as expected_commission_cents,
         sum(expected_fulfilment_fee_cents) as expected_fulfilment_fee_cents,
+        sum(expected_refund_cents) as expected_refund_cents,
         sum(settled_principal_cents) as settled_principal_cents,
         sum(settled_commission_cents) as settled_commission_cents,
         sum(settled_fulfilment_fee_cents) as settled_fulfilment_fee_cents,
@@ -129,12 +133,14 @@ classified as (
         settled_principal_cents - expected_principal_cents as principal_variance_cents,
         settled_commission_cents - expected_commission_cents as commission_variance_cents,
         settled_fulfilment_fee_cents - expected_fulfilment_fee_cents as fulfilment_fee_variance_cents,
+        settled_refund_cents - expected_refund_cents as refund_variance_cents,
         multiIf(
             not is_expected, 'unexpected_settlement',
             not is_settled and (settled_through.channel = '' or expected_settlement_date > settled_through.settled_through),
                 'not_yet_due',
             not is_settled and settlement_kind = 'refund', 'refund_not_deducted',
             not is_settled, 'missing_settlement',
+            settlement_kind = 'refund' and refund_variance_cents != 0, 'refund_mismatch',
             settlement_kind = 'refund', 'matched',
             principal_variance_cents < 0, 'short_paid',
             principal_variance_cents > 0, 'over_paid',
@@ -201,6 +207,10 @@ final as (
         toDecimal64(fulfilment_fee_variance_cents, 2) / 100 as fulfilment_fee_variance,
         toDecimal64(settled_other_fee_cents, 2) / 100 as settled_other_fees,
         toDecimal64(settled_refund_cents, 2) / 100 as settled_refund,
+        cast(if(expected_refund_cents is null, null, toDecimal64(assumeNotNull(expected_refund_cents), 2) / 100)
+             as Nullable(Decimal(18, 2))) as expected_refund,
+        cast(if(refund_variance_cents is null, null, toDecimal64(assumeNotNull(refund_variance_cents), 2) / 100)
+             as Nullable(Decimal(18, 2))) as refund_variance,
         toDecimal64(
             settled_principal_cents + settled_commission_cents + settled_fulfilment_fee_cents
                 + settled_other_fee_cents + settled_refund_cents, 2
@@ -215,7 +225,7 @@ final as (
                         settled_principal_cents + settled_commission_cents + settled_fulfilment_fee_cents
                             + settled_other_fee_cents + settled_refund_cents, 2
                     ) / 100,
-                status = 'refund_not_deducted', null,
+                status in ('refund_not_deducted', 'refund_mismatch'), refund_variance,
                 toDecimal64(0, 2)
             ) as Nullable(Decimal(18, 2))
         ) as variance,

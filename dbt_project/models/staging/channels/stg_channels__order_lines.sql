@@ -22,6 +22,8 @@ final as (
         order_date,
         cast(status as String) as status,
         warehouse_id,
+        refund_amount,
+        order_refund_amount,
         business_date as exported_date,
         source_file,
         row_number

@@ -1,4 +1,4 @@
--- one row per channel order: its amount and units as of the latest export, and the day it was first
+-- one row per channel order: its amount, units and refunded amount as of the latest export, and the day it was first
 -- exported as refunded or returned (order files are written on each status change, so that export's
 -- landing date is the refund date).
 with
@@ -33,7 +33,10 @@ orders as (
         any(warehouse_id) as warehouse_id,
         toUInt32(count()) as lines,
         toInt64(sum(qty)) as qty,
-        toDecimal64(sum(line_amount), 4) as order_amount
+        toDecimal64(sum(line_amount), 4) as order_amount,
+        -- refunded so far: the lines' amounts where the channel reports them per line, else the
+        -- order-level amount it repeats on every line (Shopify); null where the export has none (Amazon)
+        cast(coalesce(sum(refund_amount), max(order_refund_amount)) as Nullable(Decimal(18, 4))) as refund_amount
     from lines
     group by channel, order_no
 ),
@@ -51,6 +54,7 @@ final as (
         orders.lines as lines,
         orders.qty as qty,
         orders.order_amount as order_amount,
+        orders.refund_amount as refund_amount,
         if(refunds.order_no = '', null, refunds.refund_date) as refund_date
     from orders
     left join refunds
