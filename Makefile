@@ -23,9 +23,11 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-# Page tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+# Page tests drive Debian's Chromium (Playwright's own browser download cannot work here), with a
+# small CJK font so Chinese labels render as text, not boxes, in the screenshots.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
 
 test: venv lint browser
 	$(BIN)/python -m pytest
