@@ -62,7 +62,8 @@ def daily_counts(params: SimParams, day: date) -> dict[str, int]:
     rng = streams.day_rng(params.seed, streams.ORDERS, day)
     noise = rng.normal(1.0, 0.03, len(CHANNELS))
     return {
-        ch.id: max(0, round(params.orders_per_day * CHANNEL_SHARE[ch.id] * seasonality.volume_factor(ch.id, day) * z))
+        ch.id: max(0, round(params.orders_per_day * CHANNEL_SHARE[ch.id] * seasonality.volume_factor(ch.id, day) * z
+                            * params.shock(ch.id, day)))
         for ch, z in zip(CHANNELS, noise, strict=True)
     }
 

@@ -32,6 +32,10 @@ class SimParams:
     malformed_rows_per_week: float = 3.0
     # Day index (0-based) whose Douyin export is cut mid-row; negative for none.
     truncated_file_day: int = 6
+    # Volume shocks (default none): (channel, ISO date, factor) multiplies that channel's orders on that
+    # date, e.g. 0.2 for a collapse, 3.0 for a spike; for proving the anomaly detector. Left out of
+    # params.json when empty, so runs without shocks write the same bytes as before the option existed.
+    volume_shocks: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def end(self) -> date:
@@ -44,6 +48,8 @@ class SimParams:
     def to_json(self) -> str:
         data = asdict(self)
         data["start"] = self.start.isoformat()
+        if not self.volume_shocks:
+            del data["volume_shocks"]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -54,6 +60,7 @@ class SimParams:
         if unknown:
             raise ValueError(f"params.json has unknown keys {unknown}")
         data["start"] = date.fromisoformat(data["start"])
+        data["volume_shocks"] = tuple(tuple(shock) for shock in data.get("volume_shocks", ()))
         return cls(**data)
 
     def validate(self) -> None:
@@ -63,10 +70,22 @@ class SimParams:
             raise ValueError("orders_per_day must be at least 1")
         if self.skus < 10:
             raise ValueError("skus must be at least 10")
+        for channel, day, factor in self.volume_shocks:
+            date.fromisoformat(day)
+            if factor < 0:
+                raise ValueError(f"volume shock {channel} {day}: factor must be >= 0, not {factor}")
+
+    def shock(self, channel: str, day: date) -> float:
+        """The volume multiplier planted for a channel on a date (1 when none)."""
+        factor = 1.0
+        for shocked, shocked_day, multiplier in self.volume_shocks:
+            if shocked == channel and shocked_day == day.isoformat():
+                factor *= multiplier
+        return factor
 
 
 RATE_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(SimParams) if f.name not in ("start", "days", "orders_per_day", "seed", "skus")
+    f.name for f in fields(SimParams) if f.name not in ("start", "days", "orders_per_day", "seed", "skus", "volume_shocks")
 )
 
 

@@ -8,7 +8,7 @@ bit-for-bit and only the new dates are written to disk. The manifest and params 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,19 +47,25 @@ class RunSummary:
 
 def simulate(out: Path, *, start: date | None = None, days: int, orders_per_day: int | None = None,
              seed: int | None = None, skus: int | None = None, append: bool = False,
-             progress: Progress | None = None, **rates: float) -> RunSummary:
+             progress: Progress | None = None, volume_shocks: Sequence[tuple[str, date | str, float]] | None = None,
+             **rates: float) -> RunSummary:
     """Write the landing files of a simulated business under `out`.
 
     With `append=True` the stored parameters of `out` are reused and the business is extended by
     `days` more days; only files for the new dates are written (arguments other than `days` and
-    `progress` must then be omitted or equal the stored ones).
+    `progress` must then be omitted or equal the stored ones). `volume_shocks` plants (channel, date,
+    factor) order-volume shocks (none by default), for testing anomaly detection.
     """
     out = Path(out)
+    shocks = None if volume_shocks is None else tuple(
+        (channel, day if isinstance(day, str) else day.isoformat(), float(factor))
+        for channel, day, factor in volume_shocks)
     stored = _stored(out)
     if append:
         if stored is None:
             raise FileNotFoundError(f"--append needs an existing run: {params_path(out)} is missing")
-        given = {"start": start, "orders_per_day": orders_per_day, "seed": seed, "skus": skus, **rates}
+        given = {"start": start, "orders_per_day": orders_per_day, "seed": seed, "skus": skus,
+                 "volume_shocks": shocks, **rates}
         clash = {k: v for k, v in given.items() if v is not None and getattr(stored, k) != v}
         if clash:
             raise ValueError(f"--append continues the stored business; these differ from it: {clash}")
@@ -71,7 +77,9 @@ def simulate(out: Path, *, start: date | None = None, days: int, orders_per_day:
         unknown = sorted(set(rates) - set(RATE_FIELDS))
         if unknown:
             raise TypeError(f"unknown simulation parameters {unknown}; known: {list(RATE_FIELDS)}")
-        extra = {"skus": skus} if skus is not None else {}
+        extra: dict[str, object] = {"skus": skus} if skus is not None else {}
+        if shocks:
+            extra["volume_shocks"] = shocks
         params = SimParams(start=start, days=days, orders_per_day=orders_per_day, seed=seed, **extra, **rates)
         if stored is not None and stored != params:
             raise ValueError(f"{out} holds a different run ({params_path(out)}); use an empty directory, "
