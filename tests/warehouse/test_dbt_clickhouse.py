@@ -18,6 +18,8 @@ import pytest
 PROJECT = Path(__file__).parent / "dbt_tiny"
 RAW = "tiny_raw"
 MARTS = "tiny_marts"
+READER = "tiny_reader"
+READER_PASSWORD = "tiny-reader-pw-7f3a"  # a throwaway user of a throwaway endpoint
 RAW_COLUMNS = ["order_no", "line_no", "order_date", "sku", "qty", "amount", "updated_at"]
 
 
@@ -71,6 +73,9 @@ def dbt_env(endpoint, isolated_settings, monkeypatch: pytest.MonkeyPatch, ch_cli
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DBT_TINY_SCHEMA", MARTS)
     monkeypatch.setenv("DBT_TINY_SOURCE_SCHEMA", RAW)
+    monkeypatch.setenv("DBT_TINY_READER", READER)
+    ch_client.command(f"DROP USER IF EXISTS {READER}")
+    ch_client.command(f"CREATE USER {READER} IDENTIFIED BY '{READER_PASSWORD}'")
     for database in (RAW, MARTS):
         ch_client.command(f"DROP DATABASE IF EXISTS {database}")
     ch_client.command(f"CREATE DATABASE {RAW}")
@@ -81,13 +86,35 @@ def dbt_env(endpoint, isolated_settings, monkeypatch: pytest.MonkeyPatch, ch_cli
     yield ch_client
     for database in (RAW, MARTS):
         ch_client.command(f"DROP DATABASE IF EXISTS {database}")
+    ch_client.command(f"DROP USER IF EXISTS {READER}")
+
+
+def reader_sees(endpoint) -> tuple[int, int]:
+    """(rows of sku_totals, error code reading orders) as the user dbt granted SELECT on sku_totals."""
+    import clickhouse_connect
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    reader = clickhouse_connect.get_client(
+        host="127.0.0.1", port=endpoint.port, username=READER, password=READER_PASSWORD
+    )
+    rows = reader.command(f"SELECT count() FROM {MARTS}.sku_totals")
+    with pytest.raises(DatabaseError) as refused:
+        reader.command(f"SELECT count() FROM {MARTS}.orders")
+    return rows, refused.value.code
+
+
+def granted(client) -> list[tuple]:
+    return client.query(
+        "SELECT toString(access_type) AS privilege_type, COALESCE(user_name, role_name) AS grantee, table "
+        "FROM system.grants WHERE database = {db:String} ORDER BY table", parameters={"db": MARTS}
+    ).result_rows
 
 
 def count(client, table: str) -> int:
     return client.command(f"SELECT count() FROM {MARTS}.{table}")
 
 
-def test_dbt_build_twice_then_custom_test_fails(dbt_env, tmp_path: Path) -> None:
+def test_dbt_build_twice_then_custom_test_fails(dbt_env, endpoint, tmp_path: Path) -> None:
     client = dbt_env
     client.insert(f"{RAW}.order_lines", first_load(), column_names=RAW_COLUMNS)
 
@@ -109,6 +136,9 @@ def test_dbt_build_twice_then_custom_test_fails(dbt_env, tmp_path: Path) -> None
     ).result_rows)
     assert engines == {"stg_order_lines": "View", "sku_totals": "MergeTree", "orders": "MergeTree",
                        "daily_sales": "MergeTree"}
+    # grants: {select: [reader]} on sku_totals only, enforced by the endpoint
+    assert granted(client) == [("SELECT", READER, "sku_totals")]
+    assert reader_sees(endpoint) == (3, 497)
 
     # --- change the raw data like real loads do ---
     # a correction to D3-1 line 1, a new day 4 (D4-1 with 2 lines, D4-2 with 3), and D1-1 deleted upstream.
@@ -145,6 +175,9 @@ def test_dbt_build_twice_then_custom_test_fails(dbt_env, tmp_path: Path) -> None
         " AND table = 'daily_sales'", parameters={"db": MARTS}
     )
     assert partitions == 4
+    # the rebuilt sku_totals keeps exactly its one grant (dbt read system.grants and did not duplicate it)
+    assert granted(client) == [("SELECT", READER, "sku_totals")]
+    assert reader_sees(endpoint) == (3, 497)
 
     # --- run 3: a bad correction makes order D4-1 worth nothing; the custom generic test catches it ---
     zero = [["D4-1", line, date(2025, 1, 4), f"SKU-{line}", 1, Decimal(0), datetime(2025, 1, 6)] for line in (1, 2)]

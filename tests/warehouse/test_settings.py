@@ -170,7 +170,6 @@ def test_tallyhouse_env_then_eval_and_connect(endpoint, isolated_settings, reado
     assert out.stdout.split() == (["5050", "refused", "True"] if readonly else ["5050", "wrote"])
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: chDB answers currentUser() with 'default'; the endpoint authenticates users itself")
 def test_current_user_is_the_authenticated_user(endpoint) -> None:
     from warehouse.client import get_client
 

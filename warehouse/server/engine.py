@@ -190,6 +190,19 @@ class EngineConnection:
             elapsed_ns=int(float(result.elapsed()) * 1e9),
         )
 
+    # The name under which `insert_batches` offers a record-batch reader to the engine's Python().
+    BATCH_SOURCE = "tallyhouse_arrow_batches"
+
+    def insert_batches(self, sql: str, reader: Any) -> Stats:
+        """Run an `INSERT ... SELECT ... FROM Python(tallyhouse_arrow_batches)`, the engine pulling `reader`.
+
+        chDB's Python() table function finds its argument by name among the calling frame's locals,
+        hence the local variable named as BATCH_SOURCE.
+        """
+        tallyhouse_arrow_batches = reader  # noqa: F841 - looked up by name by the engine
+        _, stats = self.execute(sql)
+        return stats
+
     def stream(self, sql: str, fmt: str, params: Mapping[str, str], fifo_dir: Path) -> OutputStream:
         return OutputStream(self, sql, fmt, params, fifo_dir)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import secrets
@@ -14,11 +15,23 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from . import arrowfile, codecs, sqltext
+import pyarrow as pa
+
+from . import arrowfile, arrowinsert, codecs, dcl, privileges, sqltext
 from .engine import EngineConnection, OutputStream, Stats
-from .errors import ACCESS_DENIED, SYNTAX_ERROR, UNKNOWN_TYPE_OF_QUERY, ClickHouseError, from_engine
+from .errors import (
+    ACCESS_DENIED,
+    CANNOT_READ_ARROW,
+    READONLY,
+    SYNTAX_ERROR,
+    THERE_IS_NO_COLUMN,
+    UNKNOWN_TYPE_OF_QUERY,
+    UNKNOWN_USER,
+    ClickHouseError,
+    from_engine,
+)
 from .request import RequestParams, body_chunks, classify_params, external_tables, parse_multipart, prefetch
-from .users import authenticate, request_credentials
+from .users import User, authenticate, request_credentials
 
 if TYPE_CHECKING:
     from .server import EndpointServer
@@ -140,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
             params.external = external_tables(pairs, files)
             query_id = params.transport.get("query_id") or str(uuid.uuid4())
             name, password = request_credentials(self.headers, dict(pairs))
-            user = authenticate(self.server.users, name, password)
+            user = authenticate(self.server.users, name, password, self.server.access)
             self._execute(method, user, params, body, raw, query_id)
         except ClickHouseError as exc:
             self._drain(raw)
@@ -197,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
     def _execute(self, method, user, params: RequestParams, body, raw, query_id: str) -> None:
         server = self.server
         statement, insert_format, data = self._read_statement(params, body)
-        if user.readonly and (what := sqltext.external_access(statement)):
+        if (user.readonly or user.managed) and (what := sqltext.external_access(statement)):
             raise ClickHouseError(
                 ACCESS_DENIED, f"{user.name}: Not enough privileges: {what} reads outside the database "
                 "and is not allowed for read-only users", "ACCESS_DENIED",
@@ -248,6 +261,19 @@ class Handler(BaseHTTPRequestHandler):
                 conn.execute(f"CREATE TEMPORARY TABLE {ident} ({table.structure}) ENGINE = Memory")
                 created.append(ident)
                 conn.insert(f"INSERT INTO {ident}", table.format, [table.data])
+            keywords = dcl.head(statement) if insert_format is None else None
+            if keywords is not None:
+                self._run_access(conn, user, statement, keywords, params, query_id, settings)
+                return
+            if user.managed:
+                filters = self._authorize(conn, user, statement, params, insert_format is not None)
+                if filters:  # row policies, applied by the engine to every read of those tables
+                    text = "{" + ", ".join(f"{sqltext.quote_string(k)}: {sqltext.quote_string(v)}"
+                                           for k, v in filters.items()) + "}"
+                    settings = {**settings, "additional_table_filters": text}
+                    conn.apply(settings, transport.get("database") or None, remember=session is not None)
+            if insert_format is None:
+                statement, params = self._answer_access_views(statement, params, user)
             if insert_format == "Values" and params.query_params:
                 # Values rows may hold {name:Type} substitutions, which only a whole query resolves.
                 rows = b"".join(data).decode("utf-8", "surrogateescape")
@@ -257,7 +283,11 @@ class Handler(BaseHTTPRequestHandler):
             elif insert_format is not None:
                 if insert_format.lower() == "arrow":
                     data, insert_format = arrowfile.as_stream(data)
-                stats = conn.insert(statement, insert_format, prefetch(data))
+                plain = arrowinsert.plain_insert(statement) if insert_format == "ArrowStream" else None
+                if plain is not None:
+                    stats = self._insert_batches(conn, plain, prefetch(data))
+                else:
+                    stats = conn.insert(statement, insert_format, prefetch(data))
                 self._drain(raw)
                 self._respond_done(b"", None, stats, query_id, settings)
             else:
@@ -265,6 +295,126 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self._finish_engine_work = None
             finish_engine_work()
+
+    def _run_access(self, conn: EngineConnection, user: User, statement: str, keywords: tuple[str, ...],
+                    params: RequestParams, query_id: str, settings) -> None:
+        """An access-management statement, answered by the endpoint's AccessStore (see dcl/access)."""
+        clause = sqltext.output_clause(statement)
+        body = statement[: clause.insert_at]
+        self_only = keywords[:2] == ("SHOW", "GRANTS") and not dcl.head_mentions_other(body, user.name)
+        if not user.admin and not self_only:
+            raise ClickHouseError(
+                ACCESS_DENIED,
+                f"{user.name}: Not enough privileges. To execute this query, it's necessary to have the grant "
+                "ACCESS MANAGEMENT ON *.* (only the administrator manages access on this endpoint)",
+            )
+        if keywords[0] != "SHOW" and settings.get("readonly", "0") not in ("0", ""):
+            raise ClickHouseError(READONLY, "Cannot execute query in readonly mode", "READONLY")
+        if keywords[1:2] != ("USER",):  # never send passwords to the engine (its query log keeps queries)
+            conn.execute(f"EXPLAIN AST {body}", params.query_params)  # the engine's syntax check
+        current, _ = conn.execute("SELECT currentDatabase()")
+        result = dcl.Executor(self.server.access, current.decode("utf-8").rstrip("\n")).run(body, keywords, user.name)
+        if result.rows is None:
+            self._respond_done(b"", None, Stats(), query_id, settings)
+            return
+        rows = "[" + ", ".join(sqltext.quote_string(row) for row in result.rows) + "]"
+        sql = f"SELECT arrayJoin({{tallyhouse_rows:Array(String)}}) AS {sqltext.quote_identifier(result.column or 'name')}"
+        if clause.format:
+            sql += f" FORMAT {clause.format}"
+        answer = dataclasses.replace(params, query_params={"tallyhouse_rows": rows})
+        self._run_query(conn, sql, answer, query_id, settings)
+
+    def _answer_access_views(self, statement: str, params: RequestParams, user: User) -> tuple[str, RequestParams]:
+        """system.grants/users/roles/role_grants and currentUser()/currentRoles() from the endpoint's
+        own access state (the engine only knows its `default` user)."""
+        lowered = statement.lower()
+        extra: dict[str, str] = {}
+        if "system" in lowered:
+            statement, found = dcl.system_access_rewrite(statement, self.server.access)
+            extra.update(found)
+        if "user" in lowered or "roles" in lowered:
+            roles: list[str] = []
+            defaults: list[str] = []
+            principal = self.server.access.users.get(user.name) if user.managed else None
+            if principal is not None:
+                role = params.transport.get("role")
+                chosen = [r.strip() for r in role.split(",") if r.strip()] if role else None
+                roles = self.server.access.active_roles(principal, chosen)
+                defaults = self.server.access.active_roles(principal)
+            statement, found = dcl.identity_rewrite(statement, user.name, roles, defaults)
+            extra.update(found)
+        if extra:
+            params = dataclasses.replace(params, query_params={**params.query_params, **extra})
+        return statement, params
+
+    def _authorize(self, conn: EngineConnection, user: User, statement: str, params: RequestParams,
+                   has_data: bool) -> dict[str, str]:
+        """Refuse a created user's statement unless its grants cover every table it touches; return the
+        row-policy filters (`additional_table_filters`) for the tables it reads."""
+        store = self.server.access
+        principal = store.users.get(user.name)
+        if principal is None:  # dropped while connected
+            raise ClickHouseError(UNKNOWN_USER, f"There is no user `{user.name}` in `user directories`")
+        if store.policies and ("additional_table_filters" in statement.lower()
+                               or "additional_table_filters" in params.settings):
+            raise ClickHouseError(
+                ACCESS_DENIED, f"{user.name}: Not enough privileges: additional_table_filters carries the row "
+                "policies of this endpoint and cannot be set by created users",
+            )
+        # An INSERT whose data follows arrives without its FORMAT clause, which the parser wants back.
+        parsed = f"{statement} FORMAT TabSeparated" if has_data else statement[: sqltext.output_clause(statement).insert_at]
+        tree, _ = conn.execute(f"EXPLAIN AST {parsed}", params.query_params)
+        current, _ = conn.execute("SELECT currentDatabase()")
+        database = current.decode("utf-8").rstrip("\n")
+
+        def existing(candidates: set[tuple[str, str]]) -> set[tuple[str, str]]:
+            pairs = "[" + ", ".join(f"({sqltext.quote_string(d)}, {sqltext.quote_string(t)})" for d, t in candidates) + "]"
+            out, _ = conn.execute(
+                "SELECT database, name FROM system.tables WHERE has({pairs:Array(Tuple(String, String))}, (database, name))",
+                {"pairs": pairs},
+            )
+            return {tuple(line.split("\t", 1)) for line in out.decode("utf-8").splitlines()}
+
+        try:
+            needs = privileges.requirements(statement, tree.decode("utf-8"), database, existing)
+        except privileges.AdminOnly as exc:
+            raise ClickHouseError(
+                ACCESS_DENIED,
+                f"{user.name}: Not enough privileges. {exc} is for the administrator only on this endpoint",
+            ) from None
+        role = params.transport.get("role")
+        roles = [r.strip() for r in role.split(",") if r.strip()] if role else None
+        store.active_roles(principal, roles)  # refuses roles not granted, even when no table is touched
+        for need in needs:
+            if not store.allowed(principal, need.privilege, need.database, need.table, roles):
+                raise ClickHouseError(
+                    ACCESS_DENIED,
+                    f"{user.name}: Not enough privileges. To execute this query, it's necessary to have the "
+                    f"grant {privileges.describe(need)}",
+                )
+        read = {(n.database, n.table) for n in needs if n.privilege == "SELECT" and n.table is not None}
+        return store.row_filters(principal, read, roles)
+
+    def _insert_batches(self, conn: EngineConnection, plain: arrowinsert.PlainInsert, data: Iterator[bytes]) -> Stats:
+        """An ArrowStream insert decoded by pyarrow and pulled by the engine (see arrowinsert)."""
+        try:
+            try:
+                reader = arrowinsert.open_stream(data)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise ClickHouseError(CANNOT_READ_ARROW, f"Error while reading Arrow data: {exc}") from None
+            sql = arrowinsert.select_sql(plain, reader.schema, conn.BATCH_SOURCE)
+            if sql is None:
+                raise ClickHouseError(
+                    THERE_IS_NO_COLUMN, f"None of the columns {', '.join(plain.columns)} is in the Arrow data"
+                )
+            stats = conn.insert_batches(sql, reader)
+            for _ in data:  # what follows the end-of-stream marker, so the body is fully read
+                pass
+            return stats
+        finally:
+            close = getattr(data, "close", None)
+            if close is not None:
+                close()  # stops the prefetch thread before anyone else reads the body
 
     def _run_query(self, conn: EngineConnection, sql: str, params: RequestParams, query_id: str, settings) -> None:
         if not sqltext.statement_end(sql):

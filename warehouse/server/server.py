@@ -12,6 +12,7 @@ import socket
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from .access import AccessStore
 from .engine import Engine
 from .handler import Handler
 from .sessions import SessionRegistry
@@ -25,7 +26,7 @@ class EndpointServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, data_dir: Path, users: dict[str, User]):
+    def __init__(self, host: str, port: int, data_dir: Path, users: dict[str, User], access_file: Path | None = None):
         # Result FIFOs and spooled results live next to the data, so a killed server leaves nothing
         # behind in /tmp and the next start clears what it left.
         self._fifo_root = Path(data_dir).parent / f"{Path(data_dir).name}.run"
@@ -33,6 +34,11 @@ class EndpointServer(ThreadingHTTPServer):
         self._fifo_root.mkdir(parents=True, mode=0o700)
         self.engine = Engine(data_dir, self._fifo_root)
         self.users = users
+        # Users, roles and grants made with SQL live beside the generated users file (see `access`).
+        self.access = AccessStore(
+            access_file or Path(data_dir).parent / f"{Path(data_dir).name}.access.json", set(users),
+            {name for name, user in users.items() if user.readonly},
+        )
         self.sessions = SessionRegistry(self.engine.connect)
         self.display_name = socket.gethostname() or "tallyhouse"
         if ":" in host:
@@ -58,4 +64,5 @@ class EndpointServer(ThreadingHTTPServer):
 
 
 def build(host: str, port: int, data_dir: Path, users_file: Path) -> EndpointServer:
-    return EndpointServer(host, port, data_dir, load_users(users_file))
+    access_file = Path(users_file).with_name("clickhouse-access.json")
+    return EndpointServer(host, port, data_dir, load_users(users_file), access_file)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .access import AccessStore
 from .errors import AUTHENTICATION_FAILED, ClickHouseError
 
 
@@ -23,6 +24,13 @@ class User:
     name: str
     password: str
     readonly: bool
+    # Created with CREATE USER (see `access`): every statement is checked against its grants.
+    managed: bool = False
+
+    @property
+    def admin(self) -> bool:
+        """The generated read-write user: all-powerful, and the only one who manages access."""
+        return not self.readonly and not self.managed
 
 
 def load_users(path: Path) -> dict[str, User]:
@@ -49,8 +57,10 @@ def request_credentials(headers: Mapping[str, str], params: Mapping[str, str]) -
     return params.get("user", "default"), params.get("password", "")
 
 
-def authenticate(users: Mapping[str, User], name: str, password: str) -> User:
+def authenticate(users: Mapping[str, User], name: str, password: str, store: AccessStore | None = None) -> User:
     user = users.get(name)
+    if user is None and store is not None and (created := store.check_password(name, password)) is not None:
+        return User(name, "", created.readonly, managed=True)
     # Compare even for unknown users so that timing does not reveal which names exist.
     expected = user.password if user else "\0not-a-user"
     if not hmac.compare_digest(expected.encode(), password.encode()) or user is None:
