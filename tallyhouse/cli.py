@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from tallyhouse.commands import demo, env, ingest, simulate, warehouse
+from tallyhouse.commands import dashboards, demo, env, ingest, run, simulate, ui, warehouse
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -23,10 +23,13 @@ def main() -> None:
 
 
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(dashboards.app, name="dashboards")
 app.command(name="env")(env.env)
 app.command(name="demo")(demo.demo)
 app.command(name="simulate")(simulate.simulate)
 app.command(name="ingest")(ingest.ingest)
+app.command(name="run")(run.run)
+app.add_typer(ui.app, name="ui")
 
 if __name__ == "__main__":
     app()

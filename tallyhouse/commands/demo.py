@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -93,43 +93,28 @@ def step_simulate(ctx: DemoContext) -> None:
     typer.echo(f"  landing {landing}: {done} ({days} days)")
 
 
-def step_ingest(ctx: DemoContext) -> None:
-    """Load every business date not loaded yet into `raw` (the loader is idempotent either way)."""
-    from ingestion.load import load_date
-    from tallyhouse.demo_business import landing_dates, loaded_dates
+def step_materialize(ctx: DemoContext) -> None:
+    """Run the main Dagster job for every landing date not yet materialized (what `tallyhouse run`
+    does): each date's ingestion, then one dbt build over the dates the daily marts lack."""
+    from orchestration.pipeline_run import run_pipeline
+    from tallyhouse.demo_business import landing_dates
     from tallyhouse.home import landing_dir
 
-    landing = landing_dir()
-    done = loaded_dates(ctx.client)
-    todo = [d for d in landing_dates(landing) if d not in done]
-    rows = quarantined = 0
-    for number, day in enumerate(todo, start=1):
-        reports = load_date(ctx.client, landing, day)
-        rows += sum(r.rows_loaded for r in reports)
-        quarantined += sum(r.rows_quarantined for r in reports)
-        typer.echo(f"  [{number}/{len(todo)}] {day}: {sum(len(r.files) for r in reports)} files")
-    typer.echo(f"  {len(todo)} dates loaded ({rows:,} rows, {quarantined:,} quarantined); "
-               f"{len(done)} were already loaded")
+    dates = landing_dates(landing_dir())
+    if not dates:
+        raise RuntimeError(f"no landing dates under {landing_dir()}")
 
+    def progress(message: str) -> None:
+        if message.endswith((": ok", ": FAILED", "skipped")):
+            typer.echo(f"  {message}")
 
-def step_build_marts(ctx: DemoContext) -> None:
-    """`dbt build` the marts against the same warehouse (models and their data tests)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from tallyhouse.home import PROJECT_ROOT, state_path
-
-    assert ctx.settings is not None
-    project = PROJECT_ROOT / "dbt_project"
-    work = state_path("dbt", "target").parent
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-               "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    result = subprocess.run(command, env={**os.environ, **ctx.settings.environment()}, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt build failed (exit {result.returncode}); see {work / 'logs'}")
+    report = run_pipeline(dates[0], dates[-1], only_missing=True, progress=progress, log_level="ERROR")
+    failed = [step for step in report.steps if not step.ok]
+    for step in failed:
+        typer.echo(f"  FAILED {step.label}: {'; '.join(step.errors + step.failed_checks)}", err=True)
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(report.steps)} runs failed; see the Dagster UI runs")
+    typer.echo(f"  {dates[0]} .. {dates[-1]}: {len(report.steps)} runs, all ok")
 
 
 def step_summary(ctx: DemoContext) -> None:
@@ -145,22 +130,53 @@ def step_summary(ctx: DemoContext) -> None:
                    f"value accuracy {value:.2%}  |variance| {variance:,.2f} CNY")
 
 
+def step_start_dagster_ui(ctx: DemoContext) -> None:
+    """Start the Dagster UI and daemon in the background (loopback) on the runs just made."""
+    from orchestration import ui
+
+    current = ui.start()
+    typer.echo(f"  Dagster UI: {current.url}  (asset graph: {current.url}/asset-groups)")
+    typer.echo("  stop it with:   tallyhouse ui stop")
+
+
+def step_start_superset(ctx: DemoContext) -> None:
+    """Start Superset on loopback with the dashboards imported; say where it is and where the password is."""
+    from dashboards.state import admin_file
+    from tallyhouse.commands.dashboards import start_and_import
+
+    url, new_password = start_and_import()
+    typer.echo(f"  Superset dashboards: {url}  (user admin)")
+    if new_password:
+        typer.echo(f"  admin password (shown once): {new_password}")
+    typer.echo(f"  password file: {admin_file()} (0600)")
+    typer.echo("  stop it with:   tallyhouse dashboards stop")
+
+
 STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("start the warehouse", step_start_warehouse),
     ("create databases", step_create_databases),
     ("smoke query", step_smoke_query),
     ("simulate the business up to yesterday", step_simulate),
-    ("ingest landing files", step_ingest),
-    ("build the marts (dbt build)", step_build_marts),
+    ("materialize every partition (Dagster job: ingestion, then dbt)", step_materialize),
     ("T-1 inventory accuracy", step_summary),
+    ("start the Dagster UI", step_start_dagster_ui),
+    ("start Superset with the dashboards", step_start_superset),
     ("how to connect", step_print_connection),
 ]
 
 
-def demo() -> None:
+# The long-running web services; a headless server (or a test of the data path) can leave them out.
+UI_STEPS = (step_start_dagster_ui, step_start_superset)
+
+
+def demo(
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Materialize the data but start neither the Dagster UI "
+                                        "nor Superset (e.g. on a headless server).")] = False,
+) -> None:
     """Run the demo end to end on the embedded default (or the configured ClickHouse)."""
     ctx = DemoContext()
-    for number, (title, run) in enumerate(STEPS, start=1):
-        typer.echo(f"[{number}/{len(STEPS)}] {title}")
+    steps = [(title, run) for title, run in STEPS if not (no_ui and run in UI_STEPS)]
+    for number, (title, run) in enumerate(steps, start=1):
+        typer.echo(f"[{number}/{len(steps)}] {title}")
         run(ctx)
     typer.echo("demo finished")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from assets.dbt_args import location_args, vars_args
 from tallyhouse.home import PROJECT_ROOT
 
 PROJECT = PROJECT_ROOT / "dbt_project"
@@ -29,13 +29,8 @@ def dbt(args: list[str], work: Path, variables: dict[str, str] | None = None) ->
     """`dbt <args>` against the project, writing target/ and logs/ under `work`, not into the checkout."""
     from dbt.cli.main import dbtRunner
 
-    extra = ["--vars", json.dumps(variables)] if variables else []
     result = dbtRunner().invoke([
-        *args, *extra,
-        "--project-dir", str(PROJECT),
-        "--profiles-dir", str(PROJECT),
-        "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"),
+        *args, *vars_args(variables), *location_args(PROJECT, PROJECT, work),
         "--no-send-anonymous-usage-stats",
         "--quiet",
     ])
