@@ -9,6 +9,7 @@ created once with a generated password.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -62,31 +63,26 @@ def _log_file() -> Path:
     return superset_dir() / "server.log"
 
 
-def _run_superset(*args: str) -> None:
-    """Run one `superset` CLI step, its output appended to the server log; fail naming the step."""
-    with _log_file().open("a", encoding="utf-8") as log:
-        log.write(f"\n$ superset {' '.join(args)}\n")
-        log.flush()
-        result = subprocess.run([_bin("superset"), *args], env=superset_environment(), stdout=log,
-                                stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
-        raise SupersetError(f"`superset {args[0]}` failed (exit {result.returncode}); see {_log_file()}")
-
-
 def bootstrap() -> tuple[AdminLogin, bool]:
     """Migrate the metadata database, create roles and permissions, and the admin user once.
 
-    Returns the admin login and whether it was created now (so the caller prints the password once).
+    One Python process does all three (dashboards.superset_setup): three `superset` CLI runs each
+    imported Superset again. Always run, not only on first start: a new metadata database (another
+    URL, a deleted SQLite file) needs the schema and the user again; on a current one it is a no-op.
+    Returns the admin login and whether its password was generated now (so the caller prints it once).
     """
-    _run_superset("db", "upgrade")
-    _run_superset("init")
     existing = admin_login()
     login = existing or admin_login(create=True)
     assert login is not None
-    # Always asked: a new metadata database (another URL, a deleted SQLite file) needs the user again,
-    # and create-admin leaves an existing user alone.
-    _run_superset("fab", "create-admin", "--username", login.username, "--firstname", "Tallyhouse",
-                  "--lastname", "Admin", "--email", "admin@tallyhouse.invalid", "--password", login.password)
+    with _log_file().open("a", encoding="utf-8") as log:
+        log.write("\n$ python -m dashboards.superset_setup  (db upgrade, init, admin user)\n")
+        log.flush()
+        result = subprocess.run([sys.executable, "-m", "dashboards.superset_setup"], env=superset_environment(),
+                                input=json.dumps({"username": login.username, "password": login.password}),
+                                text=True, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if result.returncode != 0:
+        raise SupersetError(f"Superset setup (db upgrade, init, admin) failed (exit {result.returncode}); "
+                            f"see {_log_file()}")
     return login, existing is None
 
 

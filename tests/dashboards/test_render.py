@@ -64,8 +64,13 @@ def test_dashboard_renders_every_chart_without_error(rendered, superset, slug: s
     assert page.holders == page.rendered == len(expected), (page.holders, page.rendered)
     assert not page.alerts, page.alerts
     assert page.screenshot is not None and page.screenshot.stat().st_size > 10_000
-    assert set(page.charts) == set(expected.values())
+    # Seen, not just present: each chart visible on the page, drawing its data, and painted in the screenshot.
     names = {chart_id: name for name, chart_id in expected.items()}
+    assert set(page.views) == set(expected.values())
+    unseen = {names[chart_id]: problems for chart_id, view in page.views.items()
+              if (problems := view.problems(*page.page_size))}
+    assert not unseen, unseen
+    assert set(page.charts) == set(expected.values())
     for chart_id, answer in page.charts.items():
         assert answer.status == 200, (names[chart_id], answer.body)
         assert answer.results, names[chart_id]
