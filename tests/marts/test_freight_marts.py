@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 
 START = date(2026, 9, 21)  # a Monday: weekly bills from the first day, the September monthly bill on 10-05
 DAYS = 24
-FREIGHT_SOURCES = ("shipments", "rate_cards", "carrier_bills")
-FREIGHT_RAW_TABLES = ("shipments", "rate_cards", "carrier_bill_lines")
+# fx_rates: the marts restate every amount in the base currency at the ship date's rate
+FREIGHT_SOURCES = ("shipments", "rate_cards", "carrier_bills", "fx_rates")
+FREIGHT_RAW_TABLES = ("shipments", "rate_cards", "carrier_bill_lines", "fx_rates")
 FREIGHT_MODELS = "+fct_freight_audit +fct_unbilled_shipments +rpt_freight_reconciliation"
 
 # planted type -> the audit flag that must catch it (line-level types)
@@ -185,6 +186,29 @@ def test_reconciliation_report_adds_up(freight, ch_client) -> None:
     assert report["duplicate_lines"].sum() == per_flag["is_duplicate_line"]
     assert report["currency_mismatch_lines"].sum() == per_flag["is_currency_mismatch"]
     assert Decimal(str(report["disputable_amount"].sum())) > 0
+
+
+def test_money_in_the_base_currency_at_the_ship_date_rate(freight, ch_client) -> None:
+    """Every line's base-currency twin is its bill-currency amount at the fx file's rate of its ship date
+    (the latest on or before it), read here from the files with polars; the summary adds them up."""
+    files = sorted((freight.landing / "fx_rates").glob("*/*.csv"))
+    fx = pl.concat([pl.read_csv(f, infer_schema_length=0) for f in files]).filter(pl.col("quote_currency") == "CNY")
+    rates = fx.select(pl.col("rate_date").str.to_date(), pl.col("base_currency").alias("currency"),
+                      pl.col("rate").cast(pl.Float64)).sort("rate_date")
+    lines = frame(ch_client, "select ship_date, currency, toFloat64(billed_charge) as billed, toFloat64(expected_charge)"
+                             " as expected, toFloat64(billed_charge_base) as billed_base, toFloat64(expected_charge_base)"
+                             " as expected_base, toFloat64(variance_base) as variance_base from marts.fct_freight_audit")
+    joined = lines.sort("ship_date").join_asof(rates, left_on="ship_date", right_on="rate_date", by="currency",
+                                               strategy="backward", check_sortedness=False)
+    joined = joined.with_columns(pl.when(pl.col("currency") == "CNY").then(1.0).otherwise(pl.col("rate")).alias("rate"))
+    assert joined["rate"].null_count() == 0 and set(joined["currency"]) >= {"CNY", "USD", "EUR", "GBP"}
+    assert ((joined["billed"] * joined["rate"] - joined["billed_base"]).abs() < 0.00011).all()
+    assert ((joined["expected"] * joined["rate"] - joined["expected_base"]).abs() < 0.00011).all()
+    assert ((joined["billed_base"] - joined["expected_base"] - joined["variance_base"]).abs() < 1e-9).all()
+    report = frame(ch_client, "select toFloat64(billed_amount_base) as b, toFloat64(unbilled_accrual_base) as u"
+                              " from marts.rpt_freight_reconciliation")
+    assert report["b"].sum() == pytest.approx(lines["billed_base"].sum(), abs=0.01)
+    assert report["u"].sum() > 0
 
 
 def test_audit_built_day_by_day_equals_full_build(freight, ch_client) -> None:

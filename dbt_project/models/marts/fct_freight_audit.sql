@@ -10,7 +10,8 @@
 -- it. Otherwise the parcel is re-priced under its contract and the difference explained, most
 -- sweeping cause first: a currency mix-up scales the whole line; then a billed weight or zone that is
 -- not the parcel's; then charges the contract does not have; what remains is a rate that is not the
--- card's. Money is in the bill's currency; variance = billed - expected on every line.
+-- card's. Money is in the bill's currency; variance = billed - expected on every line; the *_base
+-- columns repeat the money in the base currency at the ship date's rate.
 with
 
 bill_lines as (
@@ -89,8 +90,19 @@ explained as (
                 and abs(billed_total - surcharge_not_in_contract_amount - contract_charge)
                     > {{ var('freight_amount_tolerance') }})
         ) as is_rate_mismatch,
-        if(is_rated, contract_charge, toDecimal64(0, 2)) as expected_charge
+        if(is_rated, contract_charge, toDecimal64(0, 2)) as expected_charge,
+        assumeNotNull(ship_date) as fx_date
     from flagged
+),
+
+-- the day's rate of the parcel's ship date (the day the freight cost was incurred) turns every amount
+-- into the base currency; the bill's own currency columns stay as billed
+rated as (
+    select
+        explained.*,
+        {{ fx_rate_to_base('fx', 'explained.currency') }} as fx_rate_to_base
+    from explained
+    {{ fx_rate_joins('fx', 'explained.currency', 'explained.fx_date') }}
 ),
 
 final as (
@@ -147,8 +159,15 @@ final as (
             is_rate_mismatch, 'rate_mismatch',
             ''
         ) as String) as dispute_reason,
-        toDecimal64(if(is_flagged, variance, 0), 2) as dispute_amount
-    from explained
+        toDecimal64(if(is_flagged, variance, 0), 2) as dispute_amount,
+        cast('{{ var("base_currency") }}' as String) as base_currency,
+        toFloat64(fx_rate_to_base) as fx_rate_to_base,
+        toDecimal64(round(toDecimal128(toFloat64(billed_total) * fx_rate_to_base, 8), 4), 4) as billed_charge_base,
+        toDecimal64(round(toDecimal128(toFloat64(ifNull(expected_charge, 0)) * fx_rate_to_base, 8), 4), 4)
+            as expected_charge_base,
+        billed_charge_base - expected_charge_base as variance_base,
+        toDecimal64(if(is_flagged, variance_base, 0), 4) as dispute_amount_base
+    from rated
 )
 
 select * from final

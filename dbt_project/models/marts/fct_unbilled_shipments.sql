@@ -62,6 +62,14 @@ unbilled as (
     settings join_use_nulls = 1
 ),
 
+rated as (
+    select
+        unbilled.*,
+        {{ fx_rate_to_base('fx', 'unbilled.fx_currency') }} as fx_rate_to_base
+    from (select *, ifNull(currency, '') as fx_currency from unbilled) as unbilled
+    {{ fx_rate_joins('fx', 'unbilled.fx_currency', 'unbilled.ship_date') }}
+),
+
 final as (
     select
         cast(carrier as String) as carrier,
@@ -78,8 +86,13 @@ final as (
         cast(zone as Nullable(String)) as zone,
         cast(card_version as Nullable(String)) as card_version,
         cast(currency as Nullable(String)) as currency,
-        toNullable(toDecimal64(total_cents, 2) / 100) as accrual_amount
-    from unbilled
+        toNullable(toDecimal64(total_cents, 2) / 100) as accrual_amount,
+        if(
+            currency is null or total_cents is null,
+            null,
+            toNullable(toDecimal64(round(toDecimal128(toFloat64(total_cents) / 100 * fx_rate_to_base, 8), 4), 4))
+        ) as accrual_amount_base
+    from rated
     where billed_waybill is null
         and (
             period_bill_date is not null

@@ -38,7 +38,10 @@ billed as (
         countIf(is_zone_mismatch) as zone_mismatch_lines,
         countIf(is_rate_mismatch) as rate_mismatch_lines,
         countIf(is_surcharge_not_in_contract) as surcharge_not_in_contract_lines,
-        countIf(is_currency_mismatch) as currency_mismatch_lines
+        countIf(is_currency_mismatch) as currency_mismatch_lines,
+        sum(billed_charge_base) as billed_amount_base,
+        sum(expected_charge_base) as expected_amount_base,
+        sumIf(dispute_amount_base, dispute_amount_base > 0) as disputable_amount_base
     from audit
     group by carrier, billing_period_start, currency
 ),
@@ -50,7 +53,8 @@ accrued as (
         any(billing_period_end) as billing_period_end,
         assumeNotNull(currency) as currency,
         count() as unbilled_shipments,
-        sum(accrual_amount) as unbilled_accrual
+        sum(accrual_amount) as unbilled_accrual,
+        sum(accrual_amount_base) as unbilled_accrual_base
     from unbilled
     where currency is not null
     group by carrier, billing_period_start, currency
@@ -81,7 +85,13 @@ final as (
         toUInt64(billed.surcharge_not_in_contract_lines) as surcharge_not_in_contract_lines,
         toUInt64(billed.currency_mismatch_lines) as currency_mismatch_lines,
         toUInt64(accrued.unbilled_shipments) as unbilled_shipments,
-        toDecimal64(ifNull(accrued.unbilled_accrual, 0), 2) as unbilled_accrual
+        toDecimal64(ifNull(accrued.unbilled_accrual, 0), 2) as unbilled_accrual,
+        cast('{{ var("base_currency") }}' as String) as base_currency,
+        toDecimal64(billed.billed_amount_base, 4) as billed_amount_base,
+        toDecimal64(billed.expected_amount_base, 4) as expected_amount_base,
+        toDecimal64(billed.billed_amount_base - billed.expected_amount_base, 4) as variance_base,
+        toDecimal64(billed.disputable_amount_base, 4) as disputable_amount_base,
+        toDecimal64(ifNull(accrued.unbilled_accrual_base, 0), 4) as unbilled_accrual_base
     from billed
     full outer join accrued
         on billed.carrier = accrued.carrier

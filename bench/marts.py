@@ -1,0 +1,168 @@
+"""Benchmark: does a nightly T-1 dbt run cost the day's volume or the history's?
+
+For each horizon (default 30 and 365 days at 5,000 orders/day) on a throwaway embedded endpoint:
+simulate the business, ingest every day but the last, `dbt build --full-refresh` the whole project
+(window up to T-1 exclusive), ingest T-1, then time the nightly run: `dbt run` of the whole project
+with the window {min_date: T-1, max_date: T}. Printed: the time of each phase per horizon and the
+ratio of the T-1 run at the long horizon to the T-1 run at the short one (the aim: at most 1.5, i.e.
+history barely matters). The short horizon is the baseline, measured in the same process.
+
+    .venv/bin/python bench/marts.py [--short-days 30] [--long-days 365] [--orders-per-day 5000]
+        [--skus 800] [--threads 4] [--keep DIR]
+
+dbt runs as a subprocess (`.venv/bin/dbt`), as the demo runs it, on a copy of dbt_project/ taken when
+the benchmark starts, with target and log paths in a temporary folder and DBT_THREADS from --threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START = date(2026, 1, 1)
+PROJECT = ROOT / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass
+class HorizonTimes:
+    days: int
+    orders: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    raw_rows: int = 0
+
+
+def snapshot_project(work: Path) -> Path:
+    """A copy of dbt_project/ as the benchmark starts, so edits made while it runs cannot mix in."""
+    copy = work / "dbt_project"
+    shutil.copytree(PROJECT, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return copy
+
+
+def run_dbt(args: list[str], work: Path, env: dict[str, str], variables: str | None = None) -> float:
+    """Run dbt against the snapshot of the project; return wall seconds, fail loudly on error."""
+    project = work.parent / "dbt_project"
+    command = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(project),
+               "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+               "--no-send-anonymous-usage-stats"]
+    if variables:
+        command += ["--vars", variables]
+    began = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-40:])
+        raise RuntimeError(f"dbt {' '.join(args)} failed ({done.returncode}):\n{tail}\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def ingest(client, landing: Path, days: list[date]) -> None:
+    from ingestion.load import load_date
+
+    for day in days:
+        for report in load_date(client, landing, day):
+            if report.errors:
+                raise RuntimeError(f"loading {report.source} {day}: {report.errors[:3]}")
+
+
+def measure(days: int, args: argparse.Namespace, keep: Path | None, root: Path) -> HorizonTimes:
+    """Simulate, ingest, full build and T-1 run for one horizon on its own throwaway endpoint."""
+    from assets.ops_tables import ensure_ops_tables
+    from simulator import simulate
+    from warehouse.client import bench_client
+    from warehouse.settings import resolve
+
+    times = HorizonTimes(days)
+    work = root / f"run-{days}"
+    work.mkdir()
+    landing = (keep / f"landing-{days}") if keep else work / "landing"
+    dates = [START + timedelta(days=i) for i in range(days)]
+    t_minus_1 = dates[-1]
+    with bench_client(False, prefix=f"tallyhouse-bench-marts-{days}-") as client:
+        env = {**os.environ, **resolve(environ={}, dotenv_paths=[]).environment(),
+               "DBT_THREADS": str(args.threads)}
+        began = time.perf_counter()
+        if not (landing / "_manifest" / "params.json").exists():
+            summary = simulate(landing, start=START, days=days, orders_per_day=args.orders_per_day,
+                               seed=args.seed, skus=args.skus)
+            times.orders = summary.orders
+        times.seconds["simulate"] = time.perf_counter() - began
+        log(f"  [{days} d] simulated {times.orders:,} orders in {times.seconds['simulate']:.1f}s")
+
+        began = time.perf_counter()
+        ingest(client, landing, dates[:-1])
+        times.seconds["ingest history"] = time.perf_counter() - began
+        times.raw_rows = int(client.query(
+            "select sum(rows) from system.parts where active and database = 'raw'").first_row[0] or 0)
+        log(f"  [{days} d] ingested {days - 1} days ({times.raw_rows:,} raw rows) in "
+            f"{times.seconds['ingest history']:.1f}s")
+
+        ensure_ops_tables(client)  # the data-health models read the pipeline's own `ops` tables
+        window_to_t1 = f'{{"max_date": "{t_minus_1.isoformat()}"}}'
+        times.seconds["dbt build (full)"] = run_dbt(["build", "--full-refresh"], work, env, window_to_t1)
+        log(f"  [{days} d] dbt build --full-refresh in {times.seconds['dbt build (full)']:.1f}s")
+
+        began = time.perf_counter()
+        ingest(client, landing, [t_minus_1])
+        times.seconds["ingest T-1"] = time.perf_counter() - began
+
+        window = f'{{"min_date": "{t_minus_1.isoformat()}", "max_date": "{(t_minus_1 + timedelta(days=1)).isoformat()}"}}'
+        times.seconds["dbt run T-1"] = run_dbt(["run"], work, env, window)
+        log(f"  [{days} d] T-1 dbt run ({t_minus_1}) in {times.seconds['dbt run T-1']:.1f}s")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--short-days", type=int, default=30)
+    parser.add_argument("--long-days", type=int, default=365)
+    parser.add_argument("--orders-per-day", type=int, default=5000)
+    parser.add_argument("--skus", type=int, default=800)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) the simulated landing here")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+
+    log(f"marts benchmark: {args.short_days} and {args.long_days} days from {START} at "
+        f"{args.orders_per_day:,} orders/day, {args.skus} SKUs, seed {args.seed}, dbt threads {args.threads}, "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    root = Path(tempfile.mkdtemp(prefix="tallyhouse-bench-marts-"))
+    snapshot_project(root)
+    try:
+        results = [measure(days, args, args.keep, root) for days in (args.short_days, args.long_days)]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    phases = list(results[0].seconds)
+    log("")
+    log(f"{'phase':<20}" + "".join(f"{f'{r.days} days':>14}" for r in results))
+    for phase in phases:
+        log(f"{phase:<20}" + "".join(f"{r.seconds[phase]:>13.1f}s" for r in results))
+    log(f"{'raw rows':<20}" + "".join(f"{r.raw_rows:>14,}" for r in results))
+    short, long = results
+    ratio = long.seconds["dbt run T-1"] / short.seconds["dbt run T-1"]
+    log(f"\nT-1 run at day {long.days} / T-1 run at day {short.days}: {ratio:.2f} (aim <= 1.5)")
+    log(f"full build at day {long.days} / at day {short.days}: "
+        f"{long.seconds['dbt build (full)'] / short.seconds['dbt build (full)']:.2f} (history grows "
+        f"{long.days / short.days:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+-- the part of the moving weighted average unit cost that is landed-cost add-on (inbound freight and
+-- duty, as the receipts state them per lot), per warehouse x sku after each day with movements.
+-- the average is linear in the inbound value, so folding the add-on value over the same quantities
+-- with the same rule as int_inventory__moving_average_cost gives exactly the add-on share of that
+-- average (never more than the average itself). a receipt states freight and duty per lot line, so
+-- the allocation to units is by quantity within the lot; there is nothing across lots to split.
+with
+
+movements as (
+    select * from {{ ref('int_inventory__movements_costed') }}
+    where movement_date < {{ window_end() }}
+),
+
+receipts as (
+    select * from {{ ref('stg_erp__purchase_receipts') }}
+),
+
+lot_addons as (
+    select
+        lot_id,
+        sum((toFloat64(inbound_freight) + toFloat64(duties)) * fx_rate_to_base) / greatest(sum(qty), 1)
+            as addon_unit_cost_base
+    from receipts
+    group by lot_id
+),
+
+flows as (
+    select
+        movements.movement_date as movement_date,
+        movements.warehouse_id as warehouse_id,
+        movements.sku as sku,
+        sumIf(toInt64(movements.qty), movements.qty > 0) as inbound_qty,
+        sumIf(lot_addons.addon_unit_cost_base * movements.qty, movements.qty > 0) as inbound_addon_value_base,
+        sum(toInt64(movements.qty)) as net_qty
+    from movements
+    left join lot_addons
+        on movements.lot_id = lot_addons.lot_id
+    group by movements.movement_date, movements.warehouse_id, movements.sku
+),
+
+histories as (
+    select
+        warehouse_id,
+        sku,
+        arraySort(
+            x -> x.1,
+            groupArray((movement_date, inbound_qty, toFloat64(inbound_addon_value_base), net_qty))
+        ) as days
+    from flows
+    group by warehouse_id, sku
+),
+
+folded as (
+    select
+        warehouse_id,
+        sku,
+        days,
+        arrayFold(
+            (state, day) -> (
+                state.1 + day.4,
+                if(
+                    greatest(state.1, 0) + day.2 > 0,
+                    (greatest(state.1, 0) * state.2 + day.3) / (greatest(state.1, 0) + day.2),
+                    state.2
+                ),
+                arrayPushBack(
+                    state.3,
+                    if(
+                        greatest(state.1, 0) + day.2 > 0,
+                        (greatest(state.1, 0) * state.2 + day.3) / (greatest(state.1, 0) + day.2),
+                        state.2
+                    )
+                )
+            ),
+            days,
+            (toInt64(0), toFloat64(0), emptyArrayFloat64())
+        ).3 as averages
+    from histories
+),
+
+final as (
+    select
+        warehouse_id,
+        sku,
+        day.1 as movement_date,
+        toDecimal64(average, 4) as addon_unit_cost_base
+    from folded
+    array join days as day, averages as average
+)
+
+select * from final
