@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,21 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for a block and put back exactly what was there (or nothing)."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +86,15 @@ def real_edi_210() -> Path:
     if path is None or not path.is_file():
         pytest.fail("shared/data/real/ups_edi_210.txt not found beside the checkout or under /work/shared")
     return path
+
+
+@pytest.fixture(scope="session")
+def dbt_environment(endpoint) -> Iterator[dict[str, str]]:
+    """The CLICKHOUSE_* variables dbt's profile reads, pointing at this session's embedded endpoint."""
+    from warehouse import embedded
+
+    creds = embedded.credentials()
+    values = {"CLICKHOUSE_HOST": "127.0.0.1", "CLICKHOUSE_PORT": str(endpoint.port),
+              "CLICKHOUSE_USER": creds.user, "CLICKHOUSE_PASSWORD": creds.password, "CLICKHOUSE_SECURE": "false"}
+    with patched_environ(values):
+        yield values

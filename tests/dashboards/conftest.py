@@ -8,7 +8,6 @@ throwaway state directory, started on loopback and given the bundle through its 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import sys
@@ -24,18 +23,6 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "marts"))  # the marts tests' dbt runner (marts_dbt)
 
 from marts_dbt import DBT_DATABASES, dbt  # noqa: E402
-
-
-def _marts_fixtures():
-    """The marts tests' conftest, loaded under another name so its fixtures are reused, not copied."""
-    spec = importlib.util.spec_from_file_location("marts_conftest", TESTS / "marts" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    return module
-
-
-dbt_environment = _marts_fixtures().dbt_environment
 
 DAYS = 10
 ARTIFACTS = TESTS.parent / "test-artifacts" / "dashboards"

@@ -9,8 +9,6 @@ endpoint; this fixture therefore starts from an empty `raw`.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,24 +30,6 @@ class Business:
     @property
     def dates(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range(self.days)]
-
-
-@pytest.fixture(scope="session")
-def dbt_environment(endpoint) -> Iterator[dict[str, str]]:
-    """The CLICKHOUSE_* variables the profile reads, pointing at this session's embedded endpoint."""
-    from warehouse import embedded
-
-    creds = embedded.credentials()
-    values = {"CLICKHOUSE_HOST": "127.0.0.1", "CLICKHOUSE_PORT": str(endpoint.port),
-              "CLICKHOUSE_USER": creds.user, "CLICKHOUSE_PASSWORD": creds.password, "CLICKHOUSE_SECURE": "false"}
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    yield values
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ the threshold; the checks run as Dagster asset checks and write ops.check_result
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import defaultdict
 from dataclasses import replace
@@ -34,24 +33,7 @@ OVERBILLING = {"overcharged_rate", "inflated_weight", "surcharge_not_in_contract
 
 
 @pytest.fixture(scope="module")
-def dbt_env(endpoint):
-    from warehouse import embedded
-
-    creds = embedded.credentials()
-    values = {"CLICKHOUSE_HOST": "127.0.0.1", "CLICKHOUSE_PORT": str(endpoint.port),
-              "CLICKHOUSE_USER": creds.user, "CLICKHOUSE_PASSWORD": creds.password, "CLICKHOUSE_SECURE": "false"}
-    previous = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    yield values
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-@pytest.fixture(scope="module")
-def business(tmp_path_factory, ch_client, dbt_env) -> tuple[Path, pl.DataFrame]:
+def business(tmp_path_factory, ch_client, dbt_environment) -> tuple[Path, pl.DataFrame]:
     """Simulate, load every source day by day, `dbt build` once; returns (landing, manifest)."""
     from ingestion.load import load_date
     from simulator import simulate
