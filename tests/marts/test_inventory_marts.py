@@ -13,7 +13,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from marts_dbt import dbt
-from marts_oracle import INVENTORY_TYPES, KEY, fifo_aging, moving_average_costs, planted
+from marts_oracle import INVENTORY_TYPES, KEY, fifo_aging, moving_average_costs, planted, read_source
 
 pytestmark = pytest.mark.slow
 
@@ -123,6 +123,24 @@ def test_aging_is_fifo_and_adds_up_to_on_hand_and_valuation(business, ch_client)
     assert got == {k: v for k, v in oracle.items() if v != 0}
     buckets = set(aging["age_bucket"].to_list())
     assert {"0-30", "181-365", ">365"} <= buckets  # the opening balance spans the ages
+
+
+def test_aging_by_category_is_the_sku_masters_and_adds_up(business, ch_client) -> None:
+    """The dashboard's category x bucket view must be the same money as the totals, just split."""
+    aging = frame(ch_client, "select snapshot_date, sku, category, age_bucket, inventory_value"
+                             " from marts.fct_inventory_aging")
+    master = read_source(business.landing, "sku_master")
+    categories = dict(zip(master["sku"].to_list(), master["category"].to_list(), strict=True))
+    # every row carries its sku's category from the master files (no sku falls back to '')
+    assert {(r[0], r[1]) for r in aging.select("sku", "category").unique().iter_rows()} == {
+        (sku, categories[sku]) for sku in aging["sku"].unique().to_list()}
+    assert aging["category"].n_unique() > 1
+    # category x bucket per day close adds up to the day's inventory value, to the last decimal
+    by_category = aging.group_by("snapshot_date", "category", "age_bucket").agg(pl.col("inventory_value").sum())
+    per_day = by_category.group_by("snapshot_date").agg(pl.col("inventory_value").sum()).sort("snapshot_date")
+    valuation = frame(ch_client, "select valuation_date as snapshot_date, sum(inventory_value) as inventory_value"
+                                 " from marts.fct_inventory_valuation group by snapshot_date order by snapshot_date")
+    assert per_day.rows() == valuation.rows()
 
 
 def test_valuation_is_the_moving_weighted_average(business, ch_client) -> None:

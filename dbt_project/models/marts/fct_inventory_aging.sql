@@ -33,6 +33,12 @@ flows as (
         and movement_date >= {{ window_start() }} - {{ var('sales_lookback_days') }}
 ),
 
+-- a sku missing from the master (should not happen, the master is the catalogue) is still aged:
+-- its category is '' rather than the row being dropped, so the buckets keep adding up
+sku_master as (
+    select sku, category from {{ ref('stg_erp__sku_master') }}
+),
+
 history_start as (
     select min(movement_date) as first_movement_date
     from {{ ref('int_inventory__daily_flows') }}
@@ -131,6 +137,7 @@ final as (
         bucketed.snapshot_date as snapshot_date,
         cast(bucketed.warehouse_id as String) as warehouse_id,
         bucketed.sku as sku,
+        cast(coalesce(sku_master.category, '') as String) as category,
         toUInt8(bucketed.bucket_order) as bucket_order,
         cast(
             ['0-30', '31-60', '61-90', '91-180', '181-365', '>365'][bucketed.bucket_order] as String
@@ -162,6 +169,8 @@ final as (
         on bucketed.snapshot_date = trailing_sales.snapshot_date
         and bucketed.warehouse_id = trailing_sales.warehouse_id
         and bucketed.sku = trailing_sales.sku
+    left join sku_master
+        on bucketed.sku = sku_master.sku
 )
 
 select * from final
