@@ -1,7 +1,9 @@
 {#- Keep the latest delivered version of a re-delivered record or file. Raw keeps every delivery
     (lineage: loaded_at, business_date, source_file); `partition_by` names what one version replaces:
     a business key for row-level records, or the key a whole file covers (a snapshot's date and
-    warehouse), so a row missing from a re-delivered snapshot file disappears instead of lingering. -#}
+    warehouse), so a row missing from a re-delivered snapshot file disappears instead of lingering.
+    The latest business date wins, then the latest load: re-loading an older day's file (a re-run or
+    backfill of that date) must not let its older version of a record override a later day's. -#}
 {% macro latest_version(relation, partition_by, whole_file=false) -%}
     {%- if whole_file -%}
     select *
@@ -11,7 +13,7 @@
             select
                 {{ partition_by }},
                 argMax(
-                    (loaded_at, business_date, source_file), (loaded_at, business_date, source_file)
+                    (loaded_at, business_date, source_file), (business_date, loaded_at, source_file)
                 ) as delivery
             from {{ relation }}
             group by {{ partition_by }}
@@ -22,7 +24,7 @@
     {%- else -%}
     select *
     from {{ relation }}
-    order by loaded_at desc, business_date desc, source_file desc, row_number desc
+    order by business_date desc, loaded_at desc, source_file desc, row_number desc
     limit 1 by {{ partition_by }}
     {%- endif -%}
 {%- endmacro %}

@@ -5,9 +5,12 @@
 -- the recursion runs as one arrayFold per warehouse x sku over its days: set-based, no row loop.
 with
 
+-- every known day, not only those before the run's max_date: the fold runs forward, so later days
+-- never change an earlier average (the valuation mart's as-of join is unaffected), while the margin
+-- mart costs a line as of its ship date, which can fall after the run's window; cutting there would make
+-- a re-run of one past date cost those lines differently from the full build (not idempotent)
 flows as (
     select * from {{ ref('int_inventory__daily_flows') }}
-    where movement_date < {{ window_end() }}
 ),
 
 histories as (

@@ -6,9 +6,10 @@
 -- the allocation to units is by quantity within the lot; there is nothing across lots to split.
 with
 
+-- every known day, as int_inventory__moving_average_cost: a line is costed as of its ship date,
+-- which may fall after the run's max_date; the forward fold leaves earlier days' values unchanged
 movements as (
     select * from {{ ref('int_inventory__movements_costed') }}
-    where movement_date < {{ window_end() }}
 ),
 
 receipts as (
