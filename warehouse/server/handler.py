@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pyarrow as pa
@@ -483,16 +483,7 @@ class Handler(BaseHTTPRequestHandler):
                 spool.write(piece)
             stats = out.finish()
             self._engine_done()
-            headers = self._common(query_id, stats, out.format, settings)
-            encoding = self._encoding(settings)
-            comp = codecs.compressor(encoding) if encoding else None
-            if encoding:
-                headers.append(("Content-Encoding", encoding))
-            self.send_response(200)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
+            comp = self._start_chunked(self._common(query_id, stats, out.format, settings), settings)
             spool.seek(0)
             while piece := spool.read(1 << 20):
                 data = comp.compress(piece) if comp is not None else piece
@@ -502,6 +493,20 @@ class Handler(BaseHTTPRequestHandler):
             if tail:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(tail), tail))
             self.wfile.write(b"0\r\n\r\n")
+
+    def _start_chunked(self, headers: list[tuple[str, str]], settings) -> Any:
+        """Send a 200 with chunked transfer (and the client's chosen compression); returns the
+        compressor the body must go through, or None."""
+        encoding = self._encoding(settings)
+        comp = codecs.compressor(encoding) if encoding else None
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        self.send_response(200)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        return comp
 
     def _respond_stream(self, out: OutputStream, query_id: str, settings, wait_end: bool) -> None:
         # Like clickhouse-server, answer small or quick results whole (exact summary, errors as HTTP
@@ -533,15 +538,7 @@ class Handler(BaseHTTPRequestHandler):
         tag = secrets.token_hex(8)
         headers = self._common(query_id, None, out.format, settings)
         headers.append(("X-ClickHouse-Exception-Tag", tag))
-        encoding = self._encoding(settings)
-        comp = codecs.compressor(encoding) if encoding else None
-        if encoding:
-            headers.append(("Content-Encoding", encoding))
-        self.send_response(200)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+        comp = self._start_chunked(headers, settings)
 
         def send(data: bytes) -> None:
             if comp is not None:
