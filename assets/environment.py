@@ -8,11 +8,11 @@ what each consumer needs: a name to show, and the `CLICKHOUSE_*` environment dbt
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from warehouse.environ import patched_environ
 from warehouse.settings import WarehouseSettings, resolve
 
 
@@ -42,14 +42,5 @@ def exported(environment: Environment) -> Iterator[None]:
     """The warehouse's `CLICKHOUSE_*` values in this process's environment while a child tool (dbt) is
     started, so it connects where clickhouse-connect does (like `eval "$(tallyhouse env)"` for a shell);
     restored afterwards so a long-lived process (tests, the CLI) keeps resolving as before."""
-    values = environment.settings.environment()
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+    with patched_environ(environment.settings.environment()):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

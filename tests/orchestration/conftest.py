@@ -6,13 +6,14 @@ The dates are ones no other test loads (raw is shared by the session).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from warehouse.environ import patched_environ
 
 START = date(2026, 7, 1)
 DAYS = 3
@@ -36,16 +37,8 @@ def pipeline_business(tmp_path_factory: pytest.TempPathFactory, endpoint) -> Ite
     root = tmp_path_factory.mktemp("orchestration")
     landing, home = root / "landing", root / "dagster"
     simulate(landing, start=START, days=DAYS, orders_per_day=100, seed=5, skus=120)
-    saved = {key: os.environ.get(key) for key in ("TALLYHOUSE_LANDING", "DAGSTER_HOME")}
-    os.environ.update({"TALLYHOUSE_LANDING": str(landing), "DAGSTER_HOME": str(home)})
     from orchestration.pipeline_run import run_pipeline
 
-    report = run_pipeline(START, START + timedelta(days=DAYS - 1), log_level="WARNING")
-    try:
+    with patched_environ({"TALLYHOUSE_LANDING": str(landing), "DAGSTER_HOME": str(home)}):
+        report = run_pipeline(START, START + timedelta(days=DAYS - 1), log_level="WARNING")
         yield PipelineBusiness(landing, home, report)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
