@@ -43,7 +43,9 @@ SETTLEMENT_RECONCILIATION = AssetKey(["marts", "fct_settlement_reconciliation"])
 
 
 def _verdict(check: str, key: AssetKey, day: date, subject: str, config: MonitoringConfig, value: float,
-             threshold: float, passed: bool, what: str) -> Verdict:
+             threshold: float, *, at_least: bool, what: str) -> Verdict:
+    """A target (`at_least`) passes at or above its threshold, a ceiling at or below it."""
+    passed = value >= threshold if at_least else value <= threshold
     relation = "meets" if passed else ("below" if value < threshold else "above")
     return Verdict(check_name=check, asset_key=key, business_date=day, subject=subject,
                    severity=config.severity(check), passed=passed, value=value, threshold=threshold,
@@ -57,15 +59,12 @@ def inventory_accuracy(client: Client, day: date, config: MonitoringConfig) -> l
         "FROM marts.rpt_inventory_accuracy_daily WHERE snapshot_date = {day:Date} "
         "GROUP BY warehouse_id ORDER BY warehouse_id",
         parameters={"day": day}).result_rows
-    record_target = config.checks.record_accuracy_target
-    value_target = config.checks.value_accuracy_target
-    verdicts = []
-    for warehouse, record_accuracy, value_accuracy in rows:
-        verdicts.append(_verdict("record_accuracy", INVENTORY_ACCURACY, day, warehouse, config, record_accuracy,
-                                 record_target, record_accuracy >= record_target, "record accuracy"))
-        verdicts.append(_verdict("value_accuracy", INVENTORY_ACCURACY, day, warehouse, config, value_accuracy,
-                                 value_target, value_accuracy >= value_target, "value accuracy"))
-    return verdicts
+    targets = config.checks
+    return [verdict for warehouse, record_accuracy, value_accuracy in rows for verdict in (
+        _verdict("record_accuracy", INVENTORY_ACCURACY, day, warehouse, config, record_accuracy,
+                 targets.record_accuracy_target, at_least=True, what="record accuracy"),
+        _verdict("value_accuracy", INVENTORY_ACCURACY, day, warehouse, config, value_accuracy,
+                 targets.value_accuracy_target, at_least=True, what="value accuracy"))]
 
 
 def freight(client: Client, day: date, config: MonitoringConfig) -> list[Verdict]:
@@ -74,15 +73,12 @@ def freight(client: Client, day: date, config: MonitoringConfig) -> list[Verdict
         "SELECT carrier, abs(sum(toFloat64(variance))), sumIf(toFloat64(dispute_amount), dispute_amount > 0) "
         "FROM marts.fct_freight_audit WHERE bill_date = {day:Date} GROUP BY carrier ORDER BY carrier",
         parameters={"day": day}).result_rows
-    variance_max = config.checks.freight_variance_max
-    dispute_max = config.checks.freight_dispute_max
-    verdicts = []
-    for carrier, variance, dispute in rows:
-        verdicts.append(_verdict("freight_variance", FREIGHT_AUDIT, day, carrier, config, variance, variance_max,
-                                 variance <= variance_max, "abs net freight variance"))
-        verdicts.append(_verdict("freight_dispute", FREIGHT_AUDIT, day, carrier, config, dispute, dispute_max,
-                                 dispute <= dispute_max, "disputable overbilling"))
-    return verdicts
+    limits = config.checks
+    return [verdict for carrier, variance, dispute in rows for verdict in (
+        _verdict("freight_variance", FREIGHT_AUDIT, day, carrier, config, variance, limits.freight_variance_max,
+                 at_least=False, what="abs net freight variance"),
+        _verdict("freight_dispute", FREIGHT_AUDIT, day, carrier, config, dispute, limits.freight_dispute_max,
+                 at_least=False, what="disputable overbilling"))]
 
 
 def settlement_gaps(client: Client, day: date, config: MonitoringConfig) -> list[Verdict]:
@@ -95,9 +91,9 @@ def settlement_gaps(client: Client, day: date, config: MonitoringConfig) -> list
         "FROM marts.fct_settlement_reconciliation WHERE settlement_date = {day:Date} "
         "GROUP BY channel ORDER BY channel",
         parameters={"day": day}).result_rows
-    gap_max = config.checks.settlement_gap_max
-    return [_verdict("settlement_gap", SETTLEMENT_RECONCILIATION, day, channel, config, gap, gap_max,
-                     gap <= gap_max, "settlement gap (base currency)") for channel, gap in rows]
+    return [_verdict("settlement_gap", SETTLEMENT_RECONCILIATION, day, channel, config, gap,
+                     config.checks.settlement_gap_max, at_least=False, what="settlement gap (base currency)")
+            for channel, gap in rows]
 
 
 def quarantine_share(client: Client, day: date, table: str, sources: list[str],
@@ -109,13 +105,10 @@ def quarantine_share(client: Client, day: date, table: str, sources: list[str],
         "WHERE business_date = {day:Date} AND source IN {sources:Array(String)} "
         "GROUP BY source ORDER BY source",
         parameters={"day": day, "sources": sources}).result_rows
-    share_max = config.checks.quarantine_share_max
-    verdicts = []
-    for source, quarantined, read in rows:
-        share = quarantined / read if read else 0.0
-        verdicts.append(_verdict("quarantine_share", raw_key(table), day, source, config, share, share_max,
-                                 share <= share_max, f"quarantine share ({quarantined} of {read} rows)"))
-    return verdicts
+    return [_verdict("quarantine_share", raw_key(table), day, source, config, quarantined / read if read else 0.0,
+                     config.checks.quarantine_share_max, at_least=False,
+                     what=f"quarantine share ({quarantined} of {read} rows)")
+            for source, quarantined, read in rows]
 
 
 def partition_dates(context: AssetCheckExecutionContext | AssetExecutionContext) -> list[date]:

@@ -35,6 +35,7 @@ OVERBILLING = {"overcharged_rate", "inflated_weight", "surcharge_not_in_contract
 @pytest.fixture(scope="module")
 def business(tmp_path_factory, ch_client, dbt_environment) -> tuple[Path, pl.DataFrame]:
     """Simulate, load every source day by day, `dbt build` once; returns (landing, manifest)."""
+    from assets.ops_tables import ensure_ops_tables
     from ingestion.load import load_date
     from simulator import simulate
 
@@ -45,6 +46,7 @@ def business(tmp_path_factory, ch_client, dbt_environment) -> tuple[Path, pl.Dat
     for database in DBT_DATABASES:
         ch_client.command(f"DROP DATABASE IF EXISTS `{database}`")
         ch_client.command(f"CREATE DATABASE `{database}`")
+    ensure_ops_tables(ch_client)  # the data-health models read them; the pipeline creates them the same way
     for i in range(DAYS):
         for report in load_date(ch_client, landing, START + timedelta(days=i)):
             assert report.balanced, (report.source, report.errors)
