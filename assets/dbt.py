@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.dbt_args import Window, build_args
@@ -113,13 +113,24 @@ def prepare_warehouse(environment: Environment) -> None:
         client.close()
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, window: Window | None) -> Iterator[Any]:
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt steps. `full_refresh` rebuilds the incremental marts from scratch: the
+    way out when an upgrade changed a mart's columns (the marts refuse to drift: on_schema_change=fail).
+    Run it over the whole history, since a rebuilt daily mart holds only the run's window."""
+
+    full_refresh: bool = False
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, window: Window | None,
+           config: DbtBuildConfig) -> Iterator[Any]:
     environment = resolve_environment()
     prepare_warehouse(environment)
     context.log.info(f"dbt build on {environment.describe()}"
-                     + (f", window {window.start} <= date < {window.end}" if window else ""))
+                     + (f", window {window.start} <= date < {window.end}" if window else "")
+                     + (", full refresh" if config.full_refresh else ""))
+    args = build_args("build", window, full_refresh=config.full_refresh)
     with exported(environment):  # dbt's process is started (and inherits the environment) in cli()
-        invocation = dbt.cli(build_args("build", window), context=context, target_path=_run_dir(context))
+        invocation = dbt.cli(args, context=context, target_path=_run_dir(context))
     yield from invocation.stream()
 
 
@@ -132,16 +143,16 @@ DAILY_SELECT = "config.materialized:incremental+"
 
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=TRANSLATOR, name="dbt_base",
             exclude=DAILY_SELECT)
-def dbt_base(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from _build(context, dbt, None)
+def dbt_base(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator[Any]:
+    yield from _build(context, dbt, None, config)
 
 
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=TRANSLATOR, name="dbt_daily",
             select=DAILY_SELECT, partitions_def=business_date_partitions,
             backfill_policy=BackfillPolicy.single_run())
-def dbt_daily(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_daily(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator[Any]:
     window = Window.from_time_window(*context.partition_time_window)
-    yield from _build(context, dbt, window)
+    yield from _build(context, dbt, window, config)
 
 
 DBT_ASSETS = [dbt_base, dbt_daily]

@@ -48,13 +48,17 @@ def vars_args(variables: dict[str, str] | None) -> list[str]:
     return ["--vars", json.dumps(variables, sort_keys=True)] if variables else []
 
 
-def build_args(command: str = "build", window: Window | None = None, *, select: str | None = None) -> list[str]:
+def build_args(command: str = "build", window: Window | None = None, *, select: str | None = None,
+               full_refresh: bool = False) -> list[str]:
     """A dbt invocation without locations (dagster-dbt supplies those through the environment).
 
     Tests are selected `buildable`: a test runs in the invocation that builds the last of its parents.
     dbt's default (`eager`) would run a relationships test of a daily mart in the views' invocation,
-    before the mart exists, because the view it points at is selected there."""
+    before the mart exists, because the view it points at is selected there. `full_refresh` recreates
+    the incremental marts (after an upgrade changed their columns) holding only the window's days."""
     args = [command, "--indirect-selection", "buildable"]
+    if full_refresh:
+        args.append("--full-refresh")
     if select:
         args += ["--select", select]
     return args + vars_args(window.dbt_vars() if window else None)

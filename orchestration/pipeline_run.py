@@ -67,6 +67,21 @@ def partition_keys_for(window: Window) -> list[str]:
     return keys
 
 
+SCHEMA_DRIFT_HINT = ("a mart's columns differ from the table in the warehouse (an upgrade changed them): rebuild "
+                     "with `tallyhouse run --full-refresh --from <first day of history> --to <last day>`")
+
+
+def step_error_text(message: str) -> str:
+    """The first line of a step's error, the errors dagster-dbt parsed from dbt's log (where the cause is),
+    and what to do when the cause is a mart whose columns drifted (dbt's on_schema_change=fail)."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    parsed = lines[lines.index("Errors parsed from dbt logs:") + 1:] if "Errors parsed from dbt logs:" in lines else []
+    text = "; ".join([lines[0], *parsed[:5]])
+    return f"{text} -> {SCHEMA_DRIFT_HINT}" if "out of sync" in message else text
+
+
 def _outcome(label: str, result) -> StepOutcome:
     failed, warned = [], []
     for evaluation in result.get_asset_check_evaluations():
@@ -74,7 +89,7 @@ def _outcome(label: str, result) -> StepOutcome:
             continue
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         (failed if evaluation.severity == AssetCheckSeverity.ERROR else warned).append(name)
-    errors = [f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0] if e.step_failure_data.error else 'failed'}"
+    errors = [f"{e.step_key}: {step_error_text(e.step_failure_data.error.message if e.step_failure_data.error else '')}"
               for e in result.get_step_failure_events()]
     return StepOutcome(label=label, run_id=result.run_id, success=result.success,
                        materialized=len(result.get_asset_materialization_events()),
@@ -83,12 +98,12 @@ def _outcome(label: str, result) -> StepOutcome:
 
 def run_pipeline(first: date, last: date, *, instance: DagsterInstance | None = None,
                  progress: ProgressCallback | None = None, only_missing: bool = False,
-                 log_level: str = "INFO") -> PipelineReport:
+                 full_refresh: bool = False, log_level: str = "INFO") -> PipelineReport:
     """Ingest each date of first..last (inclusive), dbt-build the range once, then judge each date.
 
     `only_missing` (the demo's quick re-run) skips the ingestion of dates whose raw partitions are all
     materialized in the instance already, and narrows the dbt run to the span of dates some daily mart
-    lacks (none: no dbt run)."""
+    lacks (none: no dbt run). `full_refresh` recreates the incremental marts (see DbtBuildConfig)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from assets.dbt import DBT_ASSETS
@@ -106,10 +121,10 @@ def run_pipeline(first: date, last: date, *, instance: DagsterInstance | None = 
     tags = {"tallyhouse/trigger": "tallyhouse run"}
     steps: list[StepOutcome] = []
 
-    def execute(job_name: str, label: str, **kwargs: object) -> None:
+    def execute(job_name: str, label: str, config: dict | None = None, **kwargs: object) -> None:
         say(label)
         result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False, **kwargs)
+            run_config={**run_config, **(config or {})}, instance=instance, raise_on_error=False, **kwargs)
         steps.append(_outcome(label, result))
         say(f"{label}: {'ok' if steps[-1].ok else 'FAILED'}")
 
@@ -129,7 +144,9 @@ def run_pipeline(first: date, last: date, *, instance: DagsterInstance | None = 
             say(f"dbt build {keys[0]}..{keys[-1]}: already materialized, skipped")
             return PipelineReport(window, steps)
         dbt_range = keys[keys.index(missing[0]):keys.index(missing[-1]) + 1]
-    execute(MARTS_JOB_NAME, f"dbt build {dbt_range[0]}..{dbt_range[-1]}",
+    dbt_config = {"full_refresh": True} if full_refresh else {}
+    execute(MARTS_JOB_NAME, f"dbt build {dbt_range[0]}..{dbt_range[-1]}" + (" (full refresh)" if full_refresh else ""),
+            config={"ops": {asset.op.name: {"config": dbt_config} for asset in DBT_ASSETS}},
             tags={**tags, ASSET_PARTITION_RANGE_START_TAG: dbt_range[0],
                   ASSET_PARTITION_RANGE_END_TAG: dbt_range[-1]})
     if steps[-1].success:

@@ -25,6 +25,9 @@ def run(
     last: Annotated[datetime | None, typer.Option(
         "--to", formats=_DATE, help="Last business date of a range (INCLUSIVE: --from 2026-10-01 --to "
                                     "2026-10-03 runs three dates).")] = None,
+    full_refresh: Annotated[bool, typer.Option(
+        "--full-refresh", help="Rebuild the daily marts from scratch (after an upgrade changed their columns); "
+                               "give the whole history as --from/--to: a rebuilt mart holds only these dates.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show Dagster's and dbt's own logs.")] = False,
 ) -> None:
     """Ingest each date's landing files, then dbt-build the marts once for the whole range."""
@@ -36,11 +39,11 @@ def run(
         raise typer.BadParameter("give --date D, or --from A --to B")
     if last < first:
         raise typer.BadParameter(f"--to {last.date()} is before --from {first.date()}")
-    report = _execute(first.date(), last.date(), verbose)
+    report = _execute(first.date(), last.date(), verbose, full_refresh)
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _execute(first, last, verbose: bool):
+def _execute(first, last, verbose: bool, full_refresh: bool = False):
     from rich.console import Console
     from rich.table import Table
 
@@ -56,7 +59,8 @@ def _execute(first, last, verbose: bool):
                 console.print(f"  {message}")
 
         try:
-            report = run_pipeline(first, last, progress=progress, log_level="DEBUG" if verbose else "ERROR")
+            report = run_pipeline(first, last, progress=progress, full_refresh=full_refresh,
+                                  log_level="DEBUG" if verbose else "ERROR")
         except ValueError as error:  # dates outside the partitions
             console.print(f"[red]tallyhouse run: {error}[/red]")
             raise typer.Exit(2) from None

@@ -44,6 +44,20 @@ def test_build_args_with_and_without_window():
     assert args[:5] == ["build", "--indirect-selection", "buildable", "--select", "tag:x"]
     assert args[5] == "--vars"
     assert json.loads(args[6]) == {"max_date": "2026-10-02", "min_date": "2026-10-01"}
+    assert build_args(full_refresh=True) == ["build", "--indirect-selection", "buildable", "--full-refresh"]
+
+
+def test_step_errors_keep_dbt_s_own_message_and_name_the_way_out_of_schema_drift():
+    from orchestration.pipeline_run import SCHEMA_DRIFT_HINT, step_error_text
+
+    dagster_dbt = ("The dbt CLI process with command\n\n`dbt build`\n\nfailed with exit code `1`.\n\n"
+                   "Errors parsed from dbt logs:\n\nCompilation Error in model rpt_x\n"
+                   "  The source and target schemas on this incremental model are out of sync!")
+    text = step_error_text(dagster_dbt)
+    assert text.startswith("The dbt CLI process with command; Compilation Error in model rpt_x; The source")
+    assert text.endswith(SCHEMA_DRIFT_HINT)
+    assert step_error_text("boom\nTraceback") == "boom"
+    assert step_error_text("") == "failed"
 
 
 def test_vars_and_locations():

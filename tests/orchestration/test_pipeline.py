@@ -97,3 +97,22 @@ def test_cli_refuses_a_reversed_range_and_explains_the_inclusive_end():
     reversed_range = runner.invoke(app, ["run", "--from", "2026-07-03", "--to", "2026-07-01"])
     assert reversed_range.exit_code == 2 and "before --from" in reversed_range.output
     assert "INCLUSIVE" in runner.invoke(app, ["run", "--help"]).output
+
+
+def test_a_mart_whose_columns_drifted_fails_the_run_until_a_full_refresh_rebuilds_it(pipeline_business, ch_client):
+    """An upgrade that changes a daily mart's columns meets the old table: the nightly run must stop (never
+    append mismatched rows) and say how to get out; `--full-refresh` over the history rebuilds it as before."""
+    from orchestration.pipeline_run import run_pipeline
+
+    before = _checksums(ch_client)
+    dates = pipeline_business.dates
+    ch_client.command("ALTER TABLE marts.rpt_inventory_accuracy_daily DROP COLUMN value_accuracy")
+
+    drifted = run_pipeline(dates[-1], dates[-1], log_level="WARNING")
+    dbt_step = next(step for step in drifted.steps if step.label.startswith("dbt build"))
+    assert not dbt_step.success and not drifted.ok
+    assert any("--full-refresh" in error for error in dbt_step.errors), dbt_step.errors
+
+    rebuilt = run_pipeline(dates[0], dates[-1], full_refresh=True, log_level="WARNING")
+    assert rebuilt.ok, [(s.label, s.errors, s.failed_checks) for s in rebuilt.steps]
+    assert _checksums(ch_client) == before
