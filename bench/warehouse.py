@@ -3,9 +3,16 @@
 The endpoint exists so every tool can speak ClickHouse's HTTP interface to chDB; this measures what
 that costs. The same order-line rows are inserted and the same group-by queries are run twice:
 
-* endpoint: clickhouse-connect `insert_arrow` / `query_arrow` over loopback HTTP to the embedded
-  endpoint (a throwaway one in a temporary TALLYHOUSE_HOME unless `--configured`), client defaults
-  (compression on) unless `--no-compress`;
+* endpoint: over loopback HTTP to the embedded endpoint (a throwaway one in a temporary TALLYHOUSE_HOME
+  unless `--configured`), through the product's `warehouse.client.get_client` with clickhouse-connect's
+  default compression (on: lz4 Arrow buffers); `--compress off` measures without. Measured on an idle
+  machine, on/off makes no clear difference to the streamed insert (0.73-0.80 vs 0.73-0.81 of
+  in-process) and off makes clickhouse-connect's own insert_arrow slower (0.54-0.59 vs 0.61-0.68), so
+  the product keeps compression on, loopback or not.
+  Inserts go through the product's `warehouse.streaming_insert.insert_arrow` (an ArrowStream body sent
+  slice by slice, so the server inserts while the client still encodes); clickhouse-connect's own
+  `insert_arrow` (one Arrow file encoded whole before sending) is measured alongside into a second
+  table, so both endpoint paths are reported. Queries use `query_arrow`;
 * in-process: chDB in this process on its own temporary data directory, `INSERT ... SELECT * FROM
   Python(batch)` (chDB reads the Arrow batch directly, the fastest honest in-process path) and
   `query(..., "Arrow")`.
@@ -15,12 +22,13 @@ batch and repetition by repetition) so that load from other processes on the mac
 The endpoint runs in another process, so this process's chDB session does not conflict with it.
 Results are checked equal between the two sides before any speed is printed.
 
-    python bench/warehouse.py [--rows 10000000] [--batch-rows 1000000] [--repeat 5] [--no-compress]
+    python bench/warehouse.py [--rows 10000000] [--batch-rows 1000000] [--repeat 5] [--compress auto|on|off]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -39,6 +47,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 
 from simulator.catalog import CHANNELS  # noqa: E402
+from warehouse import streaming_insert  # noqa: E402
 
 TABLE_DDL = """
 CREATE TABLE {table} (
@@ -151,6 +160,11 @@ class Timings:
     endpoint: list[float] = field(default_factory=list)
     in_process: list[float] = field(default_factory=list)
     client_encode: list[float] = field(default_factory=list)
+    endpoint_whole_file: list[float] = field(default_factory=list)
+    # CPU seconds (this process, plus the endpoint process for the endpoint side): what the work costs
+    # whatever else the machine runs, unlike wall time on a loaded machine.
+    endpoint_cpu: list[float] = field(default_factory=list)
+    in_process_cpu: list[float] = field(default_factory=list)
 
 
 def client_serialisation(client):
@@ -163,11 +177,32 @@ def client_serialisation(client):
     return lambda batch: arrow_buffer(batch, compression)
 
 
-def endpoint_client(configured: bool, compress: bool):
-    """A client to the configured warehouse, or to a throwaway embedded endpoint."""
+def endpoint_client(configured: bool, compress: str):
+    """A client to the configured warehouse, or to a throwaway embedded endpoint; `compress` "auto"
+    keeps warehouse.client's default."""
     from warehouse.client import bench_client
 
-    return bench_client(configured, compress=compress)
+    options = {} if compress == "auto" else {"compress": compress == "on"}
+    return bench_client(configured, **options)
+
+
+def endpoint_cpu_clock(configured: bool):
+    """CPU seconds used so far by the throwaway endpoint's process (Linux /proc), or None."""
+    if configured:
+        return None
+    from warehouse import embedded
+
+    pid = embedded.status().pid
+    stat = Path(f"/proc/{pid}/stat")
+    if pid is None or not stat.exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    return seconds
 
 
 def in_process_session(path: str):
@@ -177,9 +212,9 @@ def in_process_session(path: str):
     return session.Session(path)
 
 
-def run(rows: int, batch_rows: int, repeat: int, configured: bool, compress: bool) -> int:
+def run(rows: int, batch_rows: int, repeat: int, configured: bool, compress: str) -> int:
     log(f"tallyhouse warehouse benchmark: {rows:,} order lines, batches of {batch_rows:,}, "
-        f"{repeat} repetitions per query, endpoint compression {'on' if compress else 'off'}")
+        f"{repeat} repetitions per query")
     log("[1/4] generating data")
     data = batches(rows, batch_rows)
     nbytes = sum(b.nbytes for b in data)
@@ -190,9 +225,13 @@ def run(rows: int, batch_rows: int, repeat: int, configured: bool, compress: boo
         prefix="tallyhouse-bench-chdb-"
     ) as chdb_dir:
         sess = in_process_session(chdb_dir)
+        log(f"  endpoint client compression: {client.write_compression or 'off'}"
+            + (" (warehouse.client's default)" if compress == "auto" else " (--compress)"))
         client.command("CREATE DATABASE IF NOT EXISTS bench")
         client.command("DROP TABLE IF EXISTS bench.order_lines")
         client.command(TABLE_DDL.format(table="bench.order_lines"))
+        client.command("DROP TABLE IF EXISTS bench.order_lines_whole_file")
+        client.command(TABLE_DDL.format(table="bench.order_lines_whole_file"))
         sess.query("CREATE DATABASE IF NOT EXISTS bench")
         sess.query(TABLE_DDL.format(table="bench.order_lines"))
 
@@ -201,31 +240,47 @@ def run(rows: int, batch_rows: int, repeat: int, configured: bool, compress: boo
         client.command(TABLE_DDL.format(table="bench.warmup"))
         sess.query(TABLE_DDL.format(table="bench.warmup"))
         client.insert_arrow("bench.warmup", warmup)
+        streaming_insert.insert_arrow(client, "bench.warmup", warmup)
         sess.query("INSERT INTO bench.warmup SELECT * FROM Python(warmup)")
         client.command("DROP TABLE bench.warmup")
         sess.query("DROP TABLE bench.warmup")
 
-        log("[3/4] inserting (endpoint: insert_arrow over HTTP; in-process: INSERT ... FROM Python(batch))")
+        log("[3/4] inserting (endpoint: streaming_insert.insert_arrow, and clickhouse-connect insert_arrow "
+            "into a second table; in-process: INSERT ... FROM Python(batch))")
         inserts = Timings()
         done = 0
         serialise = client_serialisation(client)
+        server_cpu = endpoint_cpu_clock(configured)
         for batch in data:
             started = time.perf_counter()
             serialise(batch)
             inserts.client_encode.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            client.insert_arrow("bench.order_lines", batch)
+            started, cpu_here, cpu_there = time.perf_counter(), time.process_time(), server_cpu() if server_cpu else 0.0
+            streaming_insert.insert_arrow(client, "bench.order_lines", batch)
             inserts.endpoint.append(time.perf_counter() - started)
+            if server_cpu:
+                inserts.endpoint_cpu.append(time.process_time() - cpu_here + server_cpu() - cpu_there)
             started = time.perf_counter()
+            client.insert_arrow("bench.order_lines_whole_file", batch)
+            inserts.endpoint_whole_file.append(time.perf_counter() - started)
+            # Emptied after every batch, so its background merges do not load the endpoint's side.
+            landed = client.command("SELECT count() FROM bench.order_lines_whole_file")
+            if landed != len(batch):
+                raise SystemExit(f"insert_arrow landed {landed} rows of {len(batch)}")
+            client.command("TRUNCATE TABLE bench.order_lines_whole_file")
+            started, cpu_here = time.perf_counter(), time.process_time()
             sess.query("INSERT INTO bench.order_lines SELECT * FROM Python(batch)")
             inserts.in_process.append(time.perf_counter() - started)
+            inserts.in_process_cpu.append(time.process_time() - cpu_here)
             done += len(batch)
             log(f"  {done:>12,} rows  endpoint {len(batch) / inserts.endpoint[-1] / 1e6:6.2f} M rows/s"
+                f"  (whole-file insert_arrow {len(batch) / inserts.endpoint_whole_file[-1] / 1e6:6.2f})"
                 f"  in-process {len(batch) / inserts.in_process[-1] / 1e6:6.2f} M rows/s")
         endpoint_count = client.command("SELECT count() FROM bench.order_lines")
         in_process_count = int(sess.query("SELECT count() FROM bench.order_lines", "CSV").bytes())
         if endpoint_count != rows or in_process_count != rows:
             raise SystemExit(f"row counts differ: endpoint {endpoint_count}, in-process {in_process_count}, sent {rows}")
+        client.command("DROP TABLE bench.order_lines_whole_file")
 
         log(f"[4/4] aggregating ({repeat} repetitions each, median reported)")
         queries: dict[str, Timings] = {}
@@ -257,17 +312,26 @@ def report(rows: int, inserts: Timings, queries: dict[str, Timings]) -> int:
     agg_local_total = sum(statistics.median(t.in_process) for t in queries.values())
     log("")
     log(f"{'operation':40} {'endpoint rows/s':>16} {'in-process rows/s':>18} {'ratio':>7} {'target':>7}")
+    insert_whole_file = rows / sum(inserts.endpoint_whole_file)
     log(f"{'insert ' + format(rows, ',') + ' rows':40} {insert_endpoint:16,.0f} {insert_local:18,.0f} "
         f"{insert_endpoint / insert_local:7.2f} {'>=0.70':>7}")
+    log(f"{'  (clickhouse-connect insert_arrow)':40} {insert_whole_file:16,.0f} {insert_local:18,.0f} "
+        f"{insert_whole_file / insert_local:7.2f}")
     for title, timing in queries.items():
         remote = rows / statistics.median(timing.endpoint)
         local = rows / statistics.median(timing.in_process)
         log(f"{'  ' + title:40} {remote:16,.0f} {local:18,.0f} {remote / local:7.2f}")
     log(f"{'aggregation (all queries)':40} {len(queries) * rows / agg_endpoint_total:16,.0f} "
         f"{len(queries) * rows / agg_local_total:18,.0f} {agg_local_total / agg_endpoint_total:7.2f} {'>=0.80':>7}")
+    if inserts.endpoint_cpu:
+        log(f"{'insert CPU seconds (client + endpoint)':40} {sum(inserts.endpoint_cpu):16.2f} "
+            f"{sum(inserts.in_process_cpu):18.2f} {sum(inserts.in_process_cpu) / sum(inserts.endpoint_cpu):7.2f}"
+            "  (load-independent cost; background merges included on both sides)")
     encode = sum(inserts.client_encode)
-    log(f"  of the endpoint's insert time, {encode / sum(inserts.endpoint):.0%} is clickhouse-connect encoding the "
-        f"Arrow body in the client ({encode:.2f}s of {sum(inserts.endpoint):.2f}s, timed separately)")
+    log(f"  endpoint inserts: warehouse.streaming_insert.insert_arrow (ArrowStream, slices of "
+        f"{streaming_insert.SLICE_ROWS:,} rows, encoded while the server inserts); clickhouse-connect's "
+        f"insert_arrow spends {encode / sum(inserts.endpoint_whole_file):.0%} of its time encoding the whole "
+        f"Arrow file before sending ({encode:.2f}s of {sum(inserts.endpoint_whole_file):.2f}s, timed separately)")
     insert_ok = insert_endpoint / insert_local >= 0.7
     agg_ok = agg_local_total / agg_endpoint_total >= 0.8
     log(f"insert target {'met' if insert_ok else 'MISSED'}, aggregation target {'met' if agg_ok else 'MISSED'}")
@@ -279,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000_000, help="order lines to insert (default 10M)")
     parser.add_argument("--batch-rows", type=int, default=1_000_000, help="rows per insert (default 1M)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per query (median reported)")
-    parser.add_argument("--no-compress", dest="compress", action="store_false",
-                        help="turn clickhouse-connect compression off (default: its default, on)")
+    parser.add_argument("--compress", choices=["auto", "on", "off"], default="auto",
+                        help="clickhouse-connect compression (default auto: warehouse.client's default, on)")
     parser.add_argument("--configured", action="store_true",
                         help="use the configured warehouse (CLICKHOUSE_* / embedded in TALLYHOUSE_HOME) "
                              "instead of a throwaway embedded endpoint; creates and drops bench.order_lines")

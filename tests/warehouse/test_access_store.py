@@ -103,3 +103,19 @@ def test_system_tables_are_answered_from_the_store(store):
     sql, params = dcl.identity_rewrite("SELECT currentUser(), x.user()", "u", ["r"], [])
     assert sql == "SELECT {tallyhouse_identity_user:String}, x.user()"
     assert params == {"tallyhouse_identity_user": "u"}
+
+
+def test_metadata_filters_follow_the_scope_of_grants():
+    from warehouse.server.access import Grant
+    from warehouse.server.visibility import metadata_filters
+
+    assert metadata_filters([Grant("SELECT", None, None)]) == {}  # *.*: everything visible
+    filters = metadata_filters([Grant("SELECT", "marts", None), Grant("INSERT", "raw", "orders")])
+    assert "'marts'" in filters["system.databases"] and "'raw'" in filters["system.databases"]
+    assert "'system'" in filters["system.databases"]
+    # raw is visible as a database but only its granted table is listed.
+    assert "'raw'" not in filters["system.tables"].split(" OR ")[0]
+    assert "('raw', 'orders')" in filters["system.tables"]
+    assert filters["system.columns"].startswith("`database` IN (")
+    nothing = metadata_filters([])
+    assert nothing["system.tables"] == "`database` IN ('INFORMATION_SCHEMA', 'information_schema', 'system')"

@@ -223,3 +223,74 @@ def test_row_policies_filter_what_created_users_read(endpoint, ch_client, world)
         assert code_of(lambda: ch_client.command(f"DROP ROW POLICY {policy} ON {db}.orders")) == 492
     finally:
         ch_client.command(f"DROP ROW POLICY IF EXISTS {policy} ON {db}.orders")
+
+
+def _visible_tables(client, *databases: str) -> set[tuple[str, str]]:
+    rows = client.query("SELECT database, name FROM system.tables WHERE has({dbs:Array(String)}, database)",
+                        parameters={"dbs": list(databases)}).result_rows
+    return {tuple(row) for row in rows}
+
+
+def test_metadata_shows_created_users_only_what_they_are_granted(endpoint, ch_client, world):
+    db, other, name = world["db"], world["other"], world["user"]
+    ch_client.command(f"CREATE TABLE {other}.hidden (k String) ENGINE = MergeTree ORDER BY k")
+    ch_client.command(f"CREATE USER {name} IDENTIFIED BY '{world['password']}'")
+    ch_client.command(f"GRANT SELECT ON {db}.* TO {name}")
+    user = connect(endpoint, name, world["password"])
+
+    databases = {row[0] for row in user.query("SHOW DATABASES").result_rows}
+    assert db in databases and "system" in databases and other not in databases
+    assert _visible_tables(user, db, other) == {(db, "orders")}
+    columns = user.query("SELECT database, table, name FROM system.columns WHERE has({dbs:Array(String)}, database)",
+                         parameters={"dbs": [db, other]}).result_rows
+    assert sorted(columns) == [(db, "orders", "amount"), (db, "orders", "id")]
+    schemata = {row[0] for row in user.query("SELECT schema_name FROM information_schema.schemata").result_rows}
+    assert db in schemata and other not in schemata
+    assert user.query(f"SHOW TABLES FROM {other}").result_rows == []
+    assert [r[0] for r in user.query(f"SHOW TABLES FROM {db}").result_rows] == ["orders"]
+    assert {r[0] for r in user.query(f"DESCRIBE TABLE {db}.orders").result_rows} == {"id", "amount"}
+    assert code_of(lambda: user.query(f"DESCRIBE TABLE {other}.orders")) == 497
+    assert code_of(lambda: user.command(f"SHOW CREATE TABLE {other}.orders")) == 497
+    assert code_of(lambda: user.command(f"SHOW CREATE DATABASE {other}")) == 497
+    assert "CREATE TABLE" in user.command(f"SHOW CREATE TABLE {db}.orders")
+    assert user.command(f"EXISTS TABLE {db}.orders") == 1 and user.command(f"EXISTS DATABASE {db}") == 1
+    assert user.command(f"EXISTS TABLE {db}.no_such_table") == 0
+    assert code_of(lambda: user.command(f"EXISTS TABLE {other}.orders")) == 497
+    assert code_of(lambda: user.command(f"EXISTS DATABASE {other}")) == 497
+
+    # A table-level grant shows that table and its database, not the database's other tables.
+    ch_client.command(f"GRANT INSERT ON {other}.orders TO {name}")
+    assert _visible_tables(user, db, other) == {(db, "orders"), (other, "orders")}
+    assert other in {row[0] for row in user.query("SHOW DATABASES").result_rows}
+    assert code_of(lambda: user.command(f"SHOW CREATE TABLE {other}.hidden")) == 497
+    # The administrator, and a grant on *.*, see everything.
+    assert _visible_tables(ch_client, other) == {(other, "orders"), (other, "hidden")}
+    ch_client.command(f"GRANT SHOW TABLES ON *.* TO {name}")
+    assert _visible_tables(user, other) == {(other, "orders"), (other, "hidden")}
+
+
+def test_metadata_visibility_follows_roles_in_effect(endpoint, ch_client, world):
+    db, other, name, role = world["db"], world["other"], world["user"], world["role"]
+    ch_client.command(f"CREATE ROLE {role}")
+    ch_client.command(f"GRANT SELECT ON {other}.orders TO {role}")
+    ch_client.command(f"CREATE USER {name} IDENTIFIED BY '{world['password']}' DEFAULT ROLE NONE")
+    ch_client.command(f"GRANT {role} TO {name}")
+    ch_client.command(f"GRANT SELECT ON {db}.orders TO {name}")
+    user = connect(endpoint, name, world["password"])
+    ch_client.command(f"SET DEFAULT ROLE NONE TO {name}")
+    assert _visible_tables(user, db, other) == {(db, "orders")}
+    with_role = connect(endpoint, name, world["password"], settings={"role": role})
+    assert _visible_tables(with_role, db, other) == {(db, "orders"), (other, "orders")}
+
+
+def test_every_narrowed_system_table_still_answers(endpoint, ch_client, world):
+    from warehouse.server.visibility import METADATA_TABLES
+
+    ch_client.command(f"CREATE USER {world['user']} IDENTIFIED BY '{world['password']}'")
+    ch_client.command(f"GRANT SELECT ON {world['db']}.orders TO {world['user']}")
+    user = connect(endpoint, world["user"], world["password"])
+    for table, db_column, _ in METADATA_TABLES:
+        seen = {row[0] for row in user.query(f"SELECT DISTINCT {db_column} FROM {table}").result_rows}
+        assert world["other"] not in seen, table
+    parts = user.query("SELECT DISTINCT database, table FROM system.parts WHERE active").result_rows
+    assert (world["db"], "orders") in parts and all(row[0] != world["other"] for row in parts)

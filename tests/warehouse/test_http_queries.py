@@ -238,3 +238,22 @@ def test_insert_arrow_with_many_record_batches(client, table):
     assert data.column("id").num_chunks == 3000
     client.insert_arrow(table, data)
     assert client.query(f"SELECT count(), sum(qty) FROM {table}").result_rows == [(3000, sum(i % 5 for i in range(3000)))]
+
+
+def test_show_create_of_a_system_table(endpoint, ch_client):
+    """chDB keeps no metadata for system tables; the endpoint renders their definition as a server does."""
+    result = ch_client.query("SHOW CREATE TABLE system.tables")
+    assert result.column_names == ("statement",)
+    text = result.first_row[0]
+    columns = ch_client.query("SELECT name, type FROM system.columns WHERE database = 'system' AND table = 'tables' "
+                              "ORDER BY position").result_rows
+    expected = ",\n".join(f"    `{name}` {type_}" for name, type_ in columns)
+    assert text.startswith(f"CREATE TABLE system.tables\n(\n{expected}\n)\nENGINE = SystemTables")
+    creds = embedded.credentials()
+    in_system = clickhouse_connect.get_client(host="127.0.0.1", port=endpoint.port, username=creds.user,
+                                              password=creds.password, database="system")
+    assert in_system.command("SHOW CREATE one FORMAT TabSeparatedRaw").startswith("CREATE TABLE system.one\n(\n")
+    in_system.close()
+    with pytest.raises(DatabaseError) as missing:
+        ch_client.query("SHOW CREATE TABLE system.no_such_table")
+    assert missing.value.code == 60

@@ -112,3 +112,37 @@ def test_readonly_user_refused_on_insert(engines) -> None:
     assert "164" in message or "READONLY" in message, message
     with writer.connect() as conn:
         assert conn.execute(sqlalchemy.text(f"SELECT count() FROM {DATABASE}.settlements")).scalar() == 3
+
+
+def test_a_granted_user_inspects_only_its_marts(endpoint, engines) -> None:
+    """Superset's read-only connection may be a created user with SELECT on the marts only: the
+    inspector must list what is granted and nothing else."""
+    import uuid
+
+    import sqlalchemy
+    from sqlalchemy.engine import URL
+
+    writer, _ = engines
+    name, password, hidden = f"bi_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex, f"{DATABASE}_hidden"
+    with writer.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE DATABASE IF NOT EXISTS {hidden}"))
+        conn.execute(sqlalchemy.text(f"CREATE TABLE {hidden}.secrets (k String) ENGINE = MergeTree ORDER BY k"))
+        conn.execute(sqlalchemy.text(f"CREATE USER {name} IDENTIFIED BY '{password}'"))
+        conn.execute(sqlalchemy.text(f"GRANT SELECT ON {DATABASE}.* TO {name}"))
+    engine = sqlalchemy.create_engine(URL.create("clickhousedb", name, password, "127.0.0.1", endpoint.port, "default"))
+    try:
+        inspector = sqlalchemy.inspect(engine)
+        schemas = inspector.get_schema_names()
+        assert DATABASE in schemas and "system" in schemas and hidden not in schemas
+        assert set(inspector.get_table_names(schema=DATABASE)) | set(inspector.get_view_names(schema=DATABASE)) \
+            == {"settlements", "daily"}
+        assert inspector.get_table_names(schema=hidden) == []
+        columns = [c["name"] for c in inspector.get_columns("settlements", schema=DATABASE)]
+        assert columns == ["channel", "settled_on", "order_no", "amount", "fee"]
+        with engine.connect() as conn:
+            assert conn.execute(sqlalchemy.text(f"SELECT count() FROM {DATABASE}.settlements")).scalar() == 3
+    finally:
+        engine.dispose()
+        with writer.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP USER IF EXISTS {name}"))
+            conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {hidden}"))

@@ -31,6 +31,8 @@ from .errors import (
 )
 
 ACCESS_STORAGE_READONLY = 495
+# Seeing an object's metadata: implied by any grant on it (see Grant.reaches and `visibility`).
+VISIBILITY_PRIVILEGES = {"SHOW DATABASES", "SHOW TABLES", "SHOW COLUMNS"}
 SET_NON_GRANTED_ROLE = 512
 
 
@@ -49,11 +51,20 @@ class Grant:
         return f"{db}.{tbl}"
 
     def covers(self, privilege: str, database: str, table: str | None) -> bool:
+        if privilege in VISIBILITY_PRIVILEGES:
+            return self.reaches(database, table)
         if not privilege_covers(self.privilege, privilege):
             return False
         if self.database is not None and self.database != database:
             return False
         return self.table is None or self.table == table
+
+    def reaches(self, database: str, table: str | None) -> bool:
+        """Any grant on the table, or on anything in the database when `table` is None: what makes
+        them visible (ClickHouse's implicit SHOW TABLES / SHOW COLUMNS / SHOW DATABASES)."""
+        if self.database is not None and self.database != database:
+            return False
+        return table is None or self.table is None or self.table == table
 
 
 @dataclass
@@ -210,9 +221,13 @@ class AccessStore:
 
     def allowed(self, user: Principal, privilege: str, database: str, table: str | None,
                 roles: list[str] | None = None) -> bool:
+        return any(g.covers(privilege, database, table) for g in self.effective_grants(user, roles))
+
+    def effective_grants(self, user: Principal, roles: list[str] | None = None) -> list[Grant]:
+        """The user's own grants and those of its roles in effect."""
         with self._lock:
             holders = [user] + [self.roles[r] for r in self.active_roles(user, roles) if r in self.roles]
-            return any(g.covers(privilege, database, table) for p in holders for g in p.grants)
+            return [g for p in holders for g in p.grants]
 
     def row_filters(self, user: Principal, tables: set[tuple[str, str]], roles: list[str] | None = None) -> dict[str, str]:
         """`additional_table_filters` for the tables a created user reads: per table, the permissive

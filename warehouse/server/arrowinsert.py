@@ -7,7 +7,8 @@ in-process benchmark uses). Measured on 1M order lines, lz4-compressed as clickh
 through the endpoint (8 interleaved 1M-row posts each, loaded machine) median 6.3 s vs 7.1 s, min 2.8 s vs
 3.3 s: a modest gain, most of the endpoint's remaining cost being the client encoding the Arrow body.
 So the endpoint decodes the incoming stream with pyarrow, batch by batch as the body arrives (nothing
-is buffered whole), and lets the engine pull the batches.
+is buffered whole), and lets the engine pull the batches. A body of many batches is inserted while the
+rest still arrives; `warehouse.streaming_insert` sends such bodies (insert_arrow sends one batch).
 
 Only plain inserts take this path: `INSERT INTO table (columns) FORMAT Arrow|ArrowStream` with an
 explicit column list and nothing after it (clickhouse-connect's shape). The Arrow input format matches

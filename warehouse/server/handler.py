@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pyarrow as pa
 
-from . import arrowfile, arrowinsert, codecs, dcl, privileges, sqltext
+from . import arrowfile, arrowinsert, codecs, dcl, privileges, sqltext, systemddl, visibility
 from .engine import EngineConnection, OutputStream, Stats
 from .errors import (
     ACCESS_DENIED,
@@ -291,6 +291,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._drain(raw)
                 self._respond_done(b"", None, stats, query_id, settings)
             else:
+                statement, params = self._system_show_create(conn, statement, params)
                 self._run_query(conn, statement, params, query_id, settings)
         finally:
             self._finish_engine_work = None
@@ -350,16 +351,16 @@ class Handler(BaseHTTPRequestHandler):
     def _authorize(self, conn: EngineConnection, user: User, statement: str, params: RequestParams,
                    has_data: bool) -> dict[str, str]:
         """Refuse a created user's statement unless its grants cover every table it touches; return the
-        row-policy filters (`additional_table_filters`) for the tables it reads."""
+        `additional_table_filters` that apply: the row policies of the tables it reads and the metadata
+        visibility of its grants (see `visibility`)."""
         store = self.server.access
         principal = store.users.get(user.name)
         if principal is None:  # dropped while connected
             raise ClickHouseError(UNKNOWN_USER, f"There is no user `{user.name}` in `user directories`")
-        if store.policies and ("additional_table_filters" in statement.lower()
-                               or "additional_table_filters" in params.settings):
+        if "additional_table_filters" in statement.lower() or "additional_table_filters" in params.settings:
             raise ClickHouseError(
                 ACCESS_DENIED, f"{user.name}: Not enough privileges: additional_table_filters carries the row "
-                "policies of this endpoint and cannot be set by created users",
+                "policies and metadata visibility of this endpoint and cannot be set by created users",
             )
         # An INSERT whose data follows arrives without its FORMAT clause, which the parser wants back.
         parsed = f"{statement} FORMAT TabSeparated" if has_data else statement[: sqltext.output_clause(statement).insert_at]
@@ -393,7 +394,8 @@ class Handler(BaseHTTPRequestHandler):
                     f"grant {privileges.describe(need)}",
                 )
         read = {(n.database, n.table) for n in needs if n.privilege == "SELECT" and n.table is not None}
-        return store.row_filters(principal, read, roles)
+        filters = visibility.metadata_filters(store.effective_grants(principal, roles))
+        return {**filters, **store.row_filters(principal, read, roles)}
 
     def _insert_batches(self, conn: EngineConnection, plain: arrowinsert.PlainInsert, data: Iterator[bytes]) -> Stats:
         """An ArrowStream insert decoded by pyarrow and pulled by the engine (see arrowinsert)."""
@@ -415,6 +417,15 @@ class Handler(BaseHTTPRequestHandler):
             close = getattr(data, "close", None)
             if close is not None:
                 close()  # stops the prefetch thread before anyone else reads the body
+
+    def _system_show_create(self, conn: EngineConnection, statement: str,
+                            params: RequestParams) -> tuple[str, RequestParams]:
+        """`SHOW CREATE TABLE system.x` answered by `systemddl`; any other statement unchanged."""
+        answer = systemddl.answer(statement, conn.execute)
+        if answer is None:
+            return statement, params
+        sql, query_params = answer
+        return sql, dataclasses.replace(params, query_params=query_params)
 
     def _run_query(self, conn: EngineConnection, sql: str, params: RequestParams, query_id: str, settings) -> None:
         if not sqltext.statement_end(sql):

@@ -181,10 +181,23 @@ def plan(sql: str, tree: str) -> _Plan:
         if listed:
             return _Plan([(privilege, r) for r in listed], [], [])
         return _Plan([(privilege, _target(nodes))], [], [])
-    # Metadata statements: answered without grants (clickhouse-server would want any grant on the
-    # object; the endpoint does not filter metadata).
-    if kind in ("Set", "UseQuery", "ShowTables", "DescribeQuery", "ExistsTableQuery", "ShowCreateTableQuery",
-                "ShowCreateDatabaseQuery", "ShowColumns", "ShowIndexes", "ShowSetting", "ShowFunctions",
+    # Showing one object's definition needs some grant on it, as on clickhouse-server (SHOW COLUMNS /
+    # SHOW DATABASES are implied by any grant; see access.Grant.reaches). DESCRIBE of a subquery reads
+    # what the subquery reads.
+    if kind == "DescribeQuery":
+        shown = [_readings(n.rest) for n in nodes if n.kind == "TableIdentifier" and n.depth == 2]
+        inner = [_readings(n.rest) for n in nodes if n.kind == "TableIdentifier" and n.depth > 2]
+        return _Plan([("SHOW COLUMNS", r) for r in shown], inner, [])
+    if kind in ("ShowCreateTableQuery", "ShowCreateViewQuery", "ShowCreateDictionaryQuery"):
+        return _Plan([("SHOW COLUMNS", _target(nodes))], [], [])
+    if kind in ("ShowCreateDatabaseQuery", "ExistsDatabaseQuery"):
+        return _Plan([], [], [Need("SHOW DATABASES", _identifiers(nodes)[0], None)])
+    # EXISTS checks access before existence, as clickhouse-server does, except for temporary tables.
+    if kind in ("ExistsTableQuery", "ExistsViewQuery", "ExistsDictionaryQuery"):
+        return _Plan([] if "TEMPORARY" in words[:2] else [("SHOW TABLES", _target(nodes))], [], [])
+    # Listings are narrowed by the engine itself (see `visibility`: filters on the system tables that
+    # SHOW TABLES/COLUMNS/INDEXES read).
+    if kind in ("Set", "UseQuery", "ShowTables", "ShowColumns", "ShowIndexes", "ShowSetting", "ShowFunctions",
                 "ShowEngineQuery"):
         return _Plan([], [], [])
     raise AdminOnly(kind)
@@ -204,12 +217,14 @@ def requirements(
     for readings in p.reads:
         candidates.update((db or current_database, t) for db, t in readings)
     present = existing(candidates) if candidates else set()
-    needs = list(p.database_needs)
+    needs = [n for n in p.database_needs if not (n.privilege.startswith("SHOW ") and n.database in FREE_DATABASES)]
     for privilege, readings in p.targets:
         resolved = [(db or current_database, t) for db, t in readings]
         hits = [r for r in resolved if r in present]
         if not hits and len(resolved) == 1:
             hits = resolved  # a table about to be created, or a missing one the engine will report
+        if privilege.startswith("SHOW "):
+            hits = [(db, t) for db, t in hits if db not in FREE_DATABASES]
         needs.extend(Need(privilege, db, t) for db, t in hits)
     for readings in p.reads:
         for db, table in {(db or current_database, t) for db, t in readings}:
