@@ -4,8 +4,9 @@ Simulates `--days` days (default 7, so the weekly carrier bills and the settleme
 the last one with the production loader (`ingestion.load.load_source_date`: parse, stage, swap
 partition, balance check read back from ClickHouse); the day-one reference files (SKU master, rate
 cards) are loaded too and reported apart. The baseline, measured in the same run on the same
-endpoint: a plain `insert_arrow` of the already-parsed frames into a scratch table of the same shape.
-The ratio says what parsing, staging and checking cost over the bare insert.
+endpoint: a plain streamed Arrow insert (the loader's own, warehouse.streaming_insert) of the
+already-parsed frames into a scratch table of the same shape. The ratio says what parsing, staging
+and checking cost over the bare insert.
 
     .venv/bin/python bench/ingestion.py [--orders-per-day 100000] [--days 7] [--landing DIR] [--configured]
 
@@ -73,6 +74,7 @@ def bare_insert_seconds(client, landing: Path, source: str, day: date, mappings)
     from ingestion.load.schema import table_ddl
     from ingestion.mapping import mapping_for
     from ingestion.parser import parse_file
+    from warehouse.streaming_insert import insert_arrow
 
     began = time.perf_counter()
     frames: dict[str, list[pl.DataFrame]] = {}
@@ -98,7 +100,7 @@ def bare_insert_seconds(client, landing: Path, source: str, day: date, mappings)
     began = time.perf_counter()
     rows = 0
     for table, ready in tables:
-        client.insert_arrow(table, ready, database="bench")
+        insert_arrow(client, table, ready, database="bench")  # the loader's own insert
         rows += ready.num_rows
     insert_seconds = time.perf_counter() - began
     for table, _ in tables:

@@ -22,6 +22,9 @@ from ingestion.mapping import UNITS, ColumnRule, Mapping
 _CURRENCY_PREFIX = r"^(?:[A-Z]{3}|RMB|US\$|HK\$|[¥￥$€£])\s*"
 _CURRENCY_SUFFIX = r"\s*(?:[A-Z]{3}|RMB|元|[¥￥$€£])$"
 _PLAIN_NUMBER = r"^-?\d+(?:\.\d+)?$"
+# The usual decorated amount: an optional currency mark, then digits with thousands separators
+# ("¥1,234.50", "$ -12.00"); what the general rules make of it is the text without mark and commas.
+_SIMPLE_NUMBER = r"^[¥￥$€£]?\s*-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$"
 _TIME_ZONE_SUFFIX = r"(?i)^(.*\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 ISO_DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f%z",
@@ -66,9 +69,14 @@ def first_error(errors: list[pl.Expr]) -> pl.Expr:
 def clean_number(raw: pl.Expr, *, decimal_comma: bool) -> pl.Expr:
     """'¥1,234.50' -> '1234.50', '(12.00)' -> '-12.00', '12.00-' -> '-12.00', '12,5' -> '12.5' if declared.
 
-    Plain numbers (the vast majority of cells) skip the regex chain entirely.
+    Plain numbers skip the regex chain (see `_number_text_stages` for the materialised form the parser uses).
     """
     text = raw.str.strip_chars()
+    return pl.when(text.str.contains(_PLAIN_NUMBER)).then(text).otherwise(_decorated(text, decimal_comma))
+
+
+def _decorated(text: pl.Expr, decimal_comma: bool) -> pl.Expr:
+    """The general cleaning rules for a stripped number text that is not plain."""
     messy = text.str.replace(_CURRENCY_PREFIX, "").str.replace(_CURRENCY_SUFFIX, "")
     messy = messy.str.replace(r"^-\s*(?:[¥￥$€£])\s*", "-")  # "-¥12.00"
     messy = messy.str.replace(r"^\((.*)\)$", "-$1").str.replace(r"^([0-9.,\s']+)-$", "-$1")
@@ -78,8 +86,29 @@ def clean_number(raw: pl.Expr, *, decimal_comma: bool) -> pl.Expr:
         return messy
     # Thousands separators only between digit groups, so "1,2,3" or "12,5" stay invalid.
     grouped = messy.str.contains(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-    messy = pl.when(grouped).then(messy.str.replace_all(",", "", literal=True)).otherwise(messy)
-    return pl.when(text.str.contains(_PLAIN_NUMBER)).then(text).otherwise(messy)
+    return pl.when(grouped).then(messy.str.replace_all(",", "", literal=True)).otherwise(messy)
+
+
+def _number_text_stages(raw: pl.Expr, p: str, decimal_comma: bool) -> list[dict[str, pl.Expr]]:
+    """`clean_number` as materialised stages, so each regex runs once and only on the rows that need it.
+
+    polars evaluates every branch of a when/then on every row, so the general rules (seven regex passes)
+    would run on plain cells too; here they see only the cells that are neither plain ("12.50") nor
+    the usual decorated shape ("¥1,234.50"), and null cells cost next to nothing.
+    """
+    t, plain = pl.col(f"{p}t"), pl.col(f"{p}plain")
+    other = pl.when(~plain).then(t)  # null for plain cells
+    if decimal_comma:
+        cleaned = _decorated(other, True)
+    else:
+        simple = other.str.contains(_SIMPLE_NUMBER)
+        unmarked = other.str.replace(r"^[¥￥$€£]\s*", "").str.replace_all(",", "", literal=True)
+        cleaned = pl.when(simple).then(unmarked).otherwise(_decorated(pl.when(~simple).then(other), False))
+    return [
+        {f"{p}t": raw.str.strip_chars()},
+        {f"{p}plain": t.str.contains(_PLAIN_NUMBER)},
+        {f"{p}txt": pl.when(plain).then(t).otherwise(cleaned)},
+    ]
 
 
 def _fixed_factor(rule: ColumnRule) -> Decimal:
@@ -97,14 +126,19 @@ class NumberInputs:
     divisor: pl.Expr | None = None
 
 
-def _parse_stages(raw: pl.Expr, p: str, decimal_comma: bool, money: bool) -> tuple[dict, dict]:
-    """Stage 1: cleaned text; stage 2: float (and exact decimal for money)."""
-    stage1 = {f"{p}txt": clean_number(raw, decimal_comma=decimal_comma)}
+def _parse_stages(raw: pl.Expr, p: str, decimal_comma: bool, money: bool) -> list[dict[str, pl.Expr]]:
+    """The cleaned text's stages, then the float (and the exact decimal for money)."""
     as_float = pl.col(f"{p}txt").cast(pl.Float64, strict=False)
-    stage2 = {f"{p}f": pl.when(as_float.is_finite()).then(as_float).otherwise(pl.lit(None, pl.Float64))}
+    parsed = {f"{p}f": pl.when(as_float.is_finite()).then(as_float).otherwise(pl.lit(None, pl.Float64))}
     if money:
-        stage2[f"{p}exact"] = pl.col(f"{p}txt").cast(MONEY_WORK, strict=False)
-    return stage1, stage2
+        parsed[f"{p}exact"] = pl.col(f"{p}txt").cast(MONEY_WORK, strict=False)
+    return [*_number_text_stages(raw, p, decimal_comma), parsed]
+
+
+def _merge(stages: list[dict[str, pl.Expr]], more: list[dict[str, pl.Expr]]) -> None:
+    """Add another number's stages level by level (they are independent of each other)."""
+    for level, names in enumerate(more):
+        stages[level].update(names)
 
 
 def _parsed(p: str, money: bool) -> pl.Expr:
@@ -127,13 +161,12 @@ def plan_number(column: Column, rule: ColumnRule, raw: str, mapping: Mapping, p:
     money = column.kind == "money"
     r = pl.col(raw)
     factor = _fixed_factor(rule)
-    stage1, stage2 = _parse_stages(r, p, decimal_comma, money)
+    stages = _parse_stages(r, p, decimal_comma, money)
+    stage1 = stages[0]
     errors = [when_error(r.is_not_null() & pl.col(f"{p}f").is_null(), f"{column.name}: not a number: '", r, "'")]
     value = _parsed(p, money)
     if inputs.minus is not None:
-        m1, m2 = _parse_stages(inputs.minus, f"{p}minus_", decimal_comma, money)
-        stage1.update(m1)
-        stage2.update(m2)
+        _merge(stages, _parse_stages(inputs.minus, f"{p}minus_", decimal_comma, money))
         other = _parsed(f"{p}minus_", money)
         errors.append(when_error(inputs.minus.is_not_null() & pl.col(f"{p}minus_f").is_null(),
                                  f"{column.name}: not a number: '", inputs.minus, "'"))
@@ -141,9 +174,7 @@ def plan_number(column: Column, rule: ColumnRule, raw: str, mapping: Mapping, p:
         value = pl.when(value.is_null() & other.is_null()).then(None).otherwise(
             value.fill_null(zero) - other.fill_null(zero))
     if inputs.divisor is not None:
-        d1, d2 = _parse_stages(inputs.divisor, f"{p}div_", decimal_comma, False)
-        stage1.update(d1)
-        stage2.update(d2)
+        _merge(stages, _parse_stages(inputs.divisor, f"{p}div_", decimal_comma, False))
         divisor = pl.col(f"{p}div_f")
         usable = divisor.is_not_null() & (divisor != 0)
         errors.append(when_error(value.is_not_null() & ~usable, f"{column.name}: cannot divide by '",
@@ -165,7 +196,6 @@ def plan_number(column: Column, rule: ColumnRule, raw: str, mapping: Mapping, p:
     if inputs.negate_when is not None:
         sign = sign * pl.when(inputs.negate_when).then(pl.lit(-1)).otherwise(pl.lit(1))
     stage1[f"{p}sign"] = sign
-    stages = [stage1, stage2]
     if money:
         if per_row is not None:
             value = (value.cast(pl.Float64) * per_row).round(4).cast(MONEY_WORK, strict=False)

@@ -29,19 +29,23 @@ def edi210_table(data: bytes) -> RawTable:
     return fast if fast is not None else read_edi210(data).table
 
 
-def _element(elements: pl.Expr, index: int) -> pl.Expr:
-    value = elements.list.get(index, null_on_oob=True).str.strip_chars()
+_ELEMENTS = (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13)
+
+
+def _element(raw: pl.Expr) -> pl.Expr:
+    value = raw.str.strip_chars()
     return pl.when(value.str.len_chars() > 0).then(value)
 
 
 def _segments(text: str, segment: str, element: str) -> pl.DataFrame:
-    raw = pl.Series("s", text.split(segment), dtype=pl.Utf8)
+    raw = pl.Series("s", [text], dtype=pl.Utf8).str.split(segment).explode()
     raw = raw.filter(raw.str.strip_chars("\r\n \t").str.len_chars() > 0).str.strip_chars("\r\n")
-    els = pl.col("s").str.split(element)
-    frame = pl.DataFrame(raw).select(
+    # one split into fixed fields (elements past the 13th are not read; missing ones are null)
+    parts = pl.DataFrame(raw).select(pl.col("s").str.split_exact(element, max(_ELEMENTS))).unnest("s")
+    frame = parts.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("pos"),
-        els.list.get(0).str.strip_chars().alias("tag"),
-        *(_element(els, k).alias(f"e{k}") for k in (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13)),
+        pl.col("field_0").str.strip_chars().alias("tag"),
+        *(_element(pl.col(f"field_{k}")).alias(f"e{k}") for k in _ELEMENTS),
     )
     # running counts instead of windows: an invoice is the segments since its ST; a segment is "closed"
     # (ignored until the next ST) once an SE came after that ST

@@ -8,8 +8,11 @@ read it (date formats, time zone, unit, scale such as cents, sign rules, value v
 can also be combined: the first non-empty of several columns (`from` lists every alias present in
 the file, in order), two columns joined (`join`: a date column and a time column), a difference
 (`minus`: income and expense columns) or a quotient (`divide_by`: a line total over its quantity),
-repeated from the rows above (`fill_down`: merged cells, a report's currency given once), or taken
-from the load (`context`: the business date of the landing folder). Mistakes in a mapping are the developer's and
+repeated from the rows above (`fill_down`: merged cells, a report's currency given once), taken
+from the load (`context`: the business date of the landing folder), or read from a JSON list kept as
+text (see `ingestion.list_paths`): one item's field wherever a header goes (`from =
+"refunds[-1].restock"`, the latest refund's) or the sum over every item (`sum_of =
+"refunds[*].transactions[*].amount"`: every refund's every transaction). Mistakes in a mapping are the developer's and
 raise MappingError when the file is loaded, naming the mapping and the key; mistakes in data never raise.
 
 Example (a carrier bill in GBK CSV with Chinese headers):
@@ -42,6 +45,7 @@ from typing import Any
 
 from ingestion.contracts import Contract, get_contract
 from ingestion.contracts.model import NUMERIC_KINDS, TEMPORAL_KINDS
+from ingestion.list_paths import ListPath, ListPathError, looks_like_list_path, parse_list_path
 
 FORMATS = ("auto", "csv", "xlsx", "json", "xml", "pdf", "edi210")
 EXTENSION_FORMATS = {
@@ -70,6 +74,7 @@ ROOT_KEYS = {
 COLUMN_KEYS = {
     "from", "value", "default", "optional", "formats", "timezone", "date_of", "unit", "unit_from", "units",
     "scale", "negate", "negate_if", "values", "case", "decimal_comma", "context", "join", "separator", "minus", "divide_by", "fill_down",
+    "sum_of",
 }
 # What a `context` rule may take from the load itself rather than the file.
 CONTEXT_FIELDS = ("business_date", "source", "source_file")
@@ -112,6 +117,7 @@ class ColumnRule:
     minus: tuple[str, ...] = ()
     divide_by: tuple[str, ...] = ()
     fill_down: bool = False  # empty cells repeat the last value above (merged cells, summary-row fields)
+    sum_of: ListPath | None = None  # the sum over a JSON list's items ("refunds[*].transactions[*].amount")
 
 
 @dataclass(frozen=True)
@@ -236,10 +242,15 @@ def _column_rule(contract: Contract, target: str, spec: Any, where: str) -> Colu
     if join_spec is not None and (not isinstance(join_spec, list) or len(join_spec) < 2):
         raise _err(where, "`join` is a list of two or more columns (each a header or a list of aliases)")
     join = tuple(_strings(part, f"{where}.join") for part in (join_spec or []))
-    origins = [k for k in ("from", "value", "date_of", "context", "join") if spec.get(k) is not None]
+    origins = [k for k in ("from", "value", "date_of", "context", "join", "sum_of") if spec.get(k) is not None]
     if len(origins) != 1:
         raise _err(where, "needs exactly one of `from` (header aliases), `value` (a constant), `join`, "
-                          f"`context` or `date_of`; has {origins or 'none'}")
+                          f"`sum_of`, `context` or `date_of`; has {origins or 'none'}")
+    sum_of = _sum_path(spec.get("sum_of"), column.kind, where)
+    for alias in sources + tuple(a for part in join for a in part):
+        if looks_like_list_path(alias) and parse_list_path(alias).many:
+            raise _err(where, f"{alias!r} reads every item of a list: one value per row needs an index "
+                              "('[0]', '[-1]'), or `sum_of` to add the items up")
     if spec.get("date_of") and column.kind != "date":
         raise _err(where, "`date_of` is for a date column")
     if spec.get("context") is not None and spec["context"] not in CONTEXT_FIELDS:
@@ -299,7 +310,24 @@ def _column_rule(contract: Contract, target: str, spec: Any, where: str) -> Colu
         minus=_strings(spec.get("minus"), f"{where}.minus"),
         divide_by=_strings(spec.get("divide_by"), f"{where}.divide_by"),
         fill_down=bool(spec.get("fill_down", False)),
+        sum_of=sum_of,
     )
+
+
+def _sum_path(text: Any, kind: str, where: str) -> ListPath | None:
+    if text is None:
+        return None
+    if kind not in NUMERIC_KINDS:
+        raise _err(where, "`sum_of` applies to numeric columns only")
+    if not isinstance(text, str):
+        raise _err(where, "`sum_of` is a list path such as 'refunds[*].transactions[*].amount'")
+    try:
+        path = parse_list_path(text)
+    except ListPathError as exc:
+        raise _err(f"{where}.sum_of", str(exc)) from None
+    if not path.many:
+        raise _err(f"{where}.sum_of", f"{text!r} reads one item; `sum_of` needs '[*]' somewhere in the path")
+    return path
 
 
 def mapping_from_dict(doc: dict[str, Any], *, name: str) -> Mapping:

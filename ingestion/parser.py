@@ -27,6 +27,7 @@ from ingestion.convert import (
     plan_timestamp,
 )
 from ingestion.lineage import file_sha256
+from ingestion.list_paths import ListPath, looks_like_list_path, parse_list_path, sum_text
 from ingestion.mapping import ColumnRule, Mapping, Unpivot
 from ingestion.readers import ROW, RawTable, UnreadableFile
 from ingestion.readers.tabular import normalize_header
@@ -221,13 +222,39 @@ def _resolve(columns: list[str], aliases: tuple[str, ...]) -> str | None:
     return hits[0] if hits else None
 
 
+def _list_base(columns: list[str], path: ListPath) -> str | None:
+    """The file column holding the JSON text of the list a path reads, if the file has it."""
+    return _resolve(columns, (path.base,))
+
+
 def _text_of(columns: list[str], aliases: tuple[str, ...]) -> pl.Expr | None:
-    """The first non-empty value among the alias columns present, per row; None when none is present."""
-    hits = _resolve_all(columns, aliases)
-    if not hits:
+    """The first non-empty value among the alias columns present, per row; None when none is present.
+
+    An alias that is no header of the file but a list path whose list column is ("refunds[-1].restock")
+    reads that item's field from the list's JSON text.
+    """
+    texts: dict[str, pl.Expr] = {}
+    for alias in aliases:
+        hit = _resolve(columns, (alias,))
+        if hit is not None:
+            texts.setdefault(hit, pl.col(_CLEAN + hit))  # materialised by _clean_columns
+        elif looks_like_list_path(alias):
+            path = parse_list_path(alias)
+            base = _list_base(columns, path)
+            if base is not None:
+                texts.setdefault(alias, path.values(pl.col(_CLEAN + base)))
+    found = list(texts.values())
+    if not found:
         return None
-    texts = [pl.col(_CLEAN + h) for h in hits]  # materialised by _clean_columns
-    return texts[0] if len(texts) == 1 else pl.coalesce(texts)
+    return found[0] if len(found) == 1 else pl.coalesce(found)
+
+
+def _present(columns: list[str], alias: str) -> str | None:
+    """The file column an alias names, or the alias itself when it is a list path into a present list."""
+    hit = _resolve(columns, (alias,))
+    if hit is None and looks_like_list_path(alias) and _list_base(columns, parse_list_path(alias)):
+        return alias
+    return hit
 
 
 def _source_field(rule: ColumnRule, columns: list[str], mapping: Mapping) -> str | None:
@@ -235,10 +262,13 @@ def _source_field(rule: ColumnRule, columns: list[str], mapping: Mapping) -> str
     if rule.date_of:
         base = mapping.rule(rule.date_of)
         return _source_field(base, columns, mapping) if base else None
+    if rule.sum_of:
+        return rule.sum_of.text if _list_base(columns, rule.sum_of) else None
     if rule.join:
-        names = [h for aliases in rule.join for h in _resolve_all(columns, aliases)[:1]]
+        names = [next(h for a in aliases if (h := _present(columns, a))) for aliases in rule.join
+                 if any(_present(columns, a) for a in aliases)]
         return " + ".join(names) or None
-    hits = _resolve_all(columns, rule.sources) if rule.sources else []
+    hits = [h for a in rule.sources if (h := _present(columns, a))]
     return hits[0] if hits else None
 
 
@@ -255,6 +285,11 @@ def _raw_expr(rule: ColumnRule, columns: list[str], contract: Contract, missing:
         expr = pl.lit(rule.value, pl.Utf8)
     elif rule.context is not None:
         expr = pl.lit(str(context[rule.context]), pl.Utf8)
+    elif rule.sum_of is not None:
+        base = _list_base(columns, rule.sum_of)
+        if base is None and required and missing is not None:
+            missing.append(f"{rule.target} (the list {rule.sum_of.base!r} of {rule.sum_of.text!r})")
+        expr = _NONE if base is None else sum_text(rule.sum_of.values(pl.col(_CLEAN + base)))
     elif rule.join:
         parts = [_text_of(columns, aliases) for aliases in rule.join]
         absent = [aliases for aliases, part in zip(rule.join, parts, strict=True) if part is None]

@@ -52,6 +52,9 @@ ORDER_LINES = Contract(
         Column("channel", "code"),
         Column("store", "string", nullable=True),
         Column("order_no", "string"),
+        Column("channel_order_id", "string", nullable=True,
+               doc="the channel's internal id of the order where it differs from order_no (Shopify's Admin API "
+                   "`id` beside the `name` \"#1234\"): what its settlement reports name the order by"),
         Column("line_no", "int32", nullable=True, minimum=1, doc="where the channel numbers lines (Tmall does not)"),
         Column("sku", "string"),
         Column("qty", "int32", minimum=0),

@@ -38,6 +38,7 @@ from ingestion.load.schema import (
 )
 from ingestion.mapping import Mapping, MappingError, mapping_for, shipped_mappings
 from ingestion.parser import ParseResult, parse_file
+from warehouse.streaming_insert import insert_arrow
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -212,8 +213,8 @@ def _registry(reports: list[FileReport], source: str, business_date: date) -> pl
 def _stage(client: Client, contract: Contract, frame: pl.DataFrame, batch_id: str) -> str:
     staging = f"{contract.name.lstrip('_')}__{batch_id}"
     client.command(table_ddl(contract, database=STAGING_DATABASE, table=staging))
-    client.insert_arrow(staging, _typed(frame, contract).to_arrow(compat_level=pl.CompatLevel.oldest()),
-                        database=STAGING_DATABASE)
+    insert_arrow(client, staging, _typed(frame, contract).to_arrow(compat_level=pl.CompatLevel.oldest()),
+                 database=STAGING_DATABASE)
     return staging
 
 

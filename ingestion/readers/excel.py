@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from ingestion.readers.base import RawTable, UnreadableFile
+from ingestion.readers.fast_excel import fast_sheet_table
 from ingestion.readers.tabular import grid_to_table
 
 
@@ -64,10 +65,13 @@ def read_xlsx(
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except (CalamineError, ValueError, OSError) as exc:
             raise UnreadableFile(f"XLSX sheet {name!r} is damaged: {exc}") from None
-        rows = [[cell_text(v) for v in row] for row in grid]
         try:
-            table = grid_to_table(rows, expected_headers=expected_headers, header_row=header_row,
-                                  strict_width=False, skip_rows=skip_rows)
+            table = fast_sheet_table(grid, expected_headers=expected_headers, header_row=header_row,
+                                     skip_rows=skip_rows, cell_text=cell_text)
+            if table is None:
+                rows = [[cell_text(v) for v in row] for row in grid]
+                table = grid_to_table(rows, expected_headers=expected_headers, header_row=header_row,
+                                      strict_width=False, skip_rows=skip_rows)
         except UnreadableFile as exc:
             failures.append(f"sheet {name!r}: {exc}")
             continue

@@ -26,7 +26,8 @@ def _scalar(value: object) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        # compact, as polars encodes JSON (the fast path renders lists with it): both paths agree
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
 
