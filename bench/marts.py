@@ -8,7 +8,7 @@ ratio of the T-1 run at the long horizon to the T-1 run at the short one (the ai
 history barely matters). The short horizon is the baseline, measured in the same process.
 
     .venv/bin/python bench/marts.py [--short-days 30] [--long-days 365] [--orders-per-day 5000]
-        [--skus 800] [--threads 4] [--keep DIR]
+        [--skus 800] [--threads 4] [--keep DIR] [--top 12]
 
 dbt runs as a subprocess (`.venv/bin/dbt`), as the demo runs it, on a copy of dbt_project/ taken when
 the benchmark starts, with target and log paths in a temporary folder and DBT_THREADS from --threads.
@@ -17,6 +17,7 @@ the benchmark starts, with target and log paths in a temporary folder and DBT_TH
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -40,11 +41,25 @@ def log(message: str) -> None:
 
 
 @dataclass
+class ModelCost:
+    """One model's share of a dbt command: dbt's wall time for the node and what its queries read."""
+
+    seconds: float
+    read_rows: int
+    queries: int
+
+
+@dataclass
 class HorizonTimes:
     days: int
     orders: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     raw_rows: int = 0
+    t1_models: dict[str, ModelCost] = field(default_factory=dict)
+
+
+def load_average() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 def snapshot_project(work: Path) -> Path:
@@ -69,6 +84,39 @@ def run_dbt(args: list[str], work: Path, env: dict[str, str], variables: str | N
         tail = "\n".join(done.stdout.splitlines()[-40:])
         raise RuntimeError(f"dbt {' '.join(args)} failed ({done.returncode}):\n{tail}\n{done.stderr[-2000:]}")
     return seconds
+
+
+def server_now(client) -> object:
+    """The endpoint's clock, so the query-log window of a dbt command does not depend on ours."""
+    return client.query("select now64(6)").first_row[0]
+
+
+def model_costs(client, work: Path, since: object) -> dict[str, ModelCost]:
+    """Per model: dbt's execution time (run_results.json) and the rows its queries read since `since`.
+
+    dbt prefixes every statement with a comment naming its node, so system.query_log can be grouped
+    by model; rows read is what grows with the history when a model scans it, whatever the load.
+    """
+    client.command("SYSTEM FLUSH LOGS")
+    read = {node: (int(rows), int(queries)) for node, rows, queries in client.query(
+        """select extract(query, '"node_id": "([^"]+)"') as node, sum(read_rows), count()
+           from system.query_log
+           where type = 'QueryFinish' and event_time_microseconds >= {since:DateTime64(6)} and node != ''
+           group by node""", parameters={"since": since}).result_rows}
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    costs = {}
+    for result in results:
+        node = result["unique_id"]
+        if not node.startswith("model."):
+            continue
+        rows, queries = read.get(node, (0, 0))
+        costs[node.split(".")[-1]] = ModelCost(float(result["execution_time"]), rows, queries)
+    return costs
+
+
+def print_top(costs: dict[str, ModelCost], top: int, indent: str = "      ") -> None:
+    for name, cost in sorted(costs.items(), key=lambda item: -item[1].seconds)[:top]:
+        log(f"{indent}{name:<40} {cost.seconds:7.1f}s {cost.read_rows:>14,} rows read")
 
 
 def ingest(client, landing: Path, days: list[date]) -> None:
@@ -114,16 +162,25 @@ def measure(days: int, args: argparse.Namespace, keep: Path | None, root: Path) 
 
         ensure_ops_tables(client)  # the data-health models read the pipeline's own `ops` tables
         window_to_t1 = f'{{"max_date": "{t_minus_1.isoformat()}"}}'
+        log(f"  [{days} d] dbt build --full-refresh starts ({load_average()})")
+        since = server_now(client)
         times.seconds["dbt build (full)"] = run_dbt(["build", "--full-refresh"], work, env, window_to_t1)
-        log(f"  [{days} d] dbt build --full-refresh in {times.seconds['dbt build (full)']:.1f}s")
+        log(f"  [{days} d] dbt build --full-refresh in {times.seconds['dbt build (full)']:.1f}s ({load_average()}); "
+            "slowest models:")
+        print_top(model_costs(client, work, since), args.top)
 
         began = time.perf_counter()
         ingest(client, landing, [t_minus_1])
         times.seconds["ingest T-1"] = time.perf_counter() - began
 
         window = f'{{"min_date": "{t_minus_1.isoformat()}", "max_date": "{(t_minus_1 + timedelta(days=1)).isoformat()}"}}'
+        log(f"  [{days} d] T-1 dbt run starts ({load_average()})")
+        since = server_now(client)
         times.seconds["dbt run T-1"] = run_dbt(["run"], work, env, window)
-        log(f"  [{days} d] T-1 dbt run ({t_minus_1}) in {times.seconds['dbt run T-1']:.1f}s")
+        times.t1_models = model_costs(client, work, since)
+        log(f"  [{days} d] T-1 dbt run ({t_minus_1}) in {times.seconds['dbt run T-1']:.1f}s ({load_average()}); "
+            "slowest models:")
+        print_top(times.t1_models, args.top)
     return times
 
 
@@ -136,6 +193,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) the simulated landing here")
+    parser.add_argument("--top", type=int, default=12, help="how many of the slowest models to print per run")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -157,11 +215,19 @@ def main() -> None:
         log(f"{phase:<20}" + "".join(f"{r.seconds[phase]:>13.1f}s" for r in results))
     log(f"{'raw rows':<20}" + "".join(f"{r.raw_rows:>14,}" for r in results))
     short, long = results
+    log(f"\nT-1 run per model (dbt seconds; rows read from the endpoint's query log), slowest at {long.days} d first:")
+    log(f"{'model':<40}{f'{short.days} d':>9}{f'{long.days} d':>9}{f'rows {short.days} d':>15}"
+        f"{f'rows {long.days} d':>15}{'rows x':>8}")
+    for name, cost in sorted(long.t1_models.items(), key=lambda item: -item[1].seconds):
+        base = short.t1_models.get(name, ModelCost(0.0, 0, 0))
+        growth = f"{cost.read_rows / base.read_rows:.1f}" if base.read_rows else "-"
+        log(f"{name:<40}{base.seconds:>8.1f}s{cost.seconds:>8.1f}s{base.read_rows:>15,}{cost.read_rows:>15,}{growth:>8}")
     ratio = long.seconds["dbt run T-1"] / short.seconds["dbt run T-1"]
     log(f"\nT-1 run at day {long.days} / T-1 run at day {short.days}: {ratio:.2f} (aim <= 1.5)")
     log(f"full build at day {long.days} / at day {short.days}: "
         f"{long.seconds['dbt build (full)'] / short.seconds['dbt build (full)']:.2f} (history grows "
         f"{long.days / short.days:.1f}x)")
+    log(f"finished at {load_average()} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

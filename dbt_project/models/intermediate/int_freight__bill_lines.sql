@@ -1,5 +1,9 @@
+{{ config(materialized='table') }}
+
 -- one row per bill line (the charges of one parcel on one bill), with the two duplicate checks that
 -- need the whole history: a file re-sent byte for byte, and a parcel already billed on an earlier line.
+-- a table, not a view: the freight audit and the unbilled accrual both read it, and as a view each
+-- would regroup every charge and re-run the duplicate checks over all bills.
 {%- set weekly = var('freight_weekly_carriers') %}
 with
 

@@ -1,8 +1,12 @@
+{{ config(materialized='table') }}
+
 -- the contract charge of every shipped parcel, under the card in force on its ship date, in integer
 -- cents of the card currency. The arithmetic is the contract's, step for step: billable weight =
 -- max(actual, L x W x H / divisor) in the card's unit, rounded up to its step (a hair of tolerance so an
 -- exact multiple stays put), never below the first weight; base = first price + extra steps x
 -- additional price; fuel = base x fuel %, half up to the cent; flat accessorials when they apply.
+-- a table, not a view: the freight audit, the unbilled accrual and the order margin's outbound freight
+-- all read it, and as a view each would re-price every parcel.
 {%- set weekly = var('freight_weekly_carriers') %}
 with
 

@@ -1,5 +1,9 @@
+{{ config(materialized='table', order_by=['movement_date', 'warehouse_id', 'sku']) }}
+
 -- every book movement with the age date and landed cost of its lot. inbound lines of a lot without a
 -- receipt (data gap) age from the day they were booked and carry no cost.
+-- a table ordered by movement date, not a view: the daily flows (so the moving average), the FIFO
+-- layers and the landed add-on all read it, and a window on movement_date skips the older granules.
 with
 
 movements as (
@@ -24,7 +28,8 @@ final as (
         lot_costs.lot_id != '' as has_lot_cost,
         if(lot_costs.lot_id != '', lot_costs.received_date, movements.movement_date) as age_date,
         lot_costs.landed_unit_cost_base as lot_unit_cost_base,
-        movements.doc_type in ('shipment', 'pos_sale') as is_sale
+        -- (compared as String: LowCardinality in, LowCardinality(UInt8) out, which a table may not hold)
+        cast(movements.doc_type as String) in ('shipment', 'pos_sale') as is_sale
     from movements
     left join lot_costs
         on movements.lot_id = lot_costs.lot_id

@@ -34,24 +34,39 @@ expected as (
     {{ fx_rate_joins('fx', 'expected_items.currency', 'expected_items.sale_settlement_date') }}
 ),
 
+-- one pass over both sides (a union and a group by, not a union distinct joined back to each side,
+-- which evaluates both views twice)
+both_sides as (
+    select channel, order_no, toUInt8(1) as is_settled, fees_base as settled_fees_base,
+        toFloat64(0) as expected_fees_base
+    from settled
+
+    union all
+
+    select channel, order_no, toUInt8(0) as is_settled, toFloat64(0) as settled_fees_base,
+        fees_base as expected_fees_base
+    from expected
+),
+
 orders as (
-    select channel, order_no from settled
-    union distinct
-    select channel, order_no from expected
+    select
+        channel,
+        order_no,
+        max(is_settled) = 1 as is_settled,
+        sum(settled_fees_base) as settled_fees_base,
+        sum(expected_fees_base) as expected_fees_base
+    from both_sides
+    group by channel, order_no
 ),
 
 final as (
     select
-        orders.channel as channel,
-        orders.order_no as order_no,
-        cast(if(settled.is_settled = 1, 'settled', 'expected') as String) as fee_basis,
-        toDecimal64(round(if(settled.is_settled = 1, settled.fees_base, expected.fees_base), 4), 4) as fees_base,
-        toDecimal64(round(expected.fees_base, 4), 4) as expected_fees_base
+        channel,
+        order_no,
+        cast(if(is_settled, 'settled', 'expected') as String) as fee_basis,
+        toDecimal64(round(if(is_settled, settled_fees_base, expected_fees_base), 4), 4) as fees_base,
+        toDecimal64(round(expected_fees_base, 4), 4) as expected_fees_base
     from orders
-    left join settled
-        on orders.channel = settled.channel and orders.order_no = settled.order_no
-    left join expected
-        on orders.channel = expected.channel and orders.order_no = expected.order_no
 )
 
 select * from final

@@ -1,7 +1,7 @@
 -- the part of the moving weighted average unit cost that is landed-cost add-on (inbound freight and
 -- duty, as the receipts state them per lot), per warehouse x sku after each day with movements.
 -- the average is linear in the inbound value, so folding the add-on value over the same quantities
--- with the same rule as int_inventory__moving_average_cost gives exactly the add-on share of that
+-- with the same fold (macro moving_average_fold) gives exactly the add-on share of that
 -- average (never more than the average itself). a receipt states freight and duty per lot line, so
 -- the allocation to units is by quantity within the lot; there is nothing across lots to split.
 with
@@ -39,54 +39,9 @@ flows as (
     group by movements.movement_date, movements.warehouse_id, movements.sku
 ),
 
-histories as (
-    select
-        warehouse_id,
-        sku,
-        arraySort(
-            x -> x.1,
-            groupArray((movement_date, inbound_qty, toFloat64(inbound_addon_value_base), net_qty))
-        ) as days
-    from flows
-    group by warehouse_id, sku
-),
-
-folded as (
-    select
-        warehouse_id,
-        sku,
-        days,
-        arrayFold(
-            (state, day) -> (
-                state.1 + day.4,
-                if(
-                    greatest(state.1, 0) + day.2 > 0,
-                    (greatest(state.1, 0) * state.2 + day.3) / (greatest(state.1, 0) + day.2),
-                    state.2
-                ),
-                arrayPushBack(
-                    state.3,
-                    if(
-                        greatest(state.1, 0) + day.2 > 0,
-                        (greatest(state.1, 0) * state.2 + day.3) / (greatest(state.1, 0) + day.2),
-                        state.2
-                    )
-                )
-            ),
-            days,
-            (toInt64(0), toFloat64(0), emptyArrayFloat64())
-        ).3 as averages
-    from histories
-),
-
 final as (
-    select
-        warehouse_id,
-        sku,
-        day.1 as movement_date,
-        toDecimal64(average, 4) as addon_unit_cost_base
-    from folded
-    array join days as day, averages as average
+    {{ moving_average_fold('flows', 'inbound_qty', 'inbound_addon_value_base', 'net_qty',
+                           'addon_unit_cost_base') }}
 )
 
 select * from final

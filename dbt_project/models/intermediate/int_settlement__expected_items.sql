@@ -1,7 +1,11 @@
+{{ config(materialized='table') }}
+
 -- what each settled channel owes per delivered order under its contract: the sale (principal =
 -- order amount, commission per item or per order rounded half up, per-unit fulfilment fee by price
 -- band) due at delivery + lag in the settlement of that day's calendar, and, for refunded orders,
 -- the refund deducted in the first settlement after the refund but never before the sale is paid.
+-- a table, not a view: the settlement reconciliation and the channel fees of the order margin both
+-- read it, and as a view each would re-derive every order's latest export and delivery.
 {%- set terms = var('settlement_terms') %}
 {%- set timezones = var('warehouse_timezones') %}
 with

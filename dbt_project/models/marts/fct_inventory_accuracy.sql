@@ -10,10 +10,17 @@
 -- a line the book does not know (book 0) is accurate only when nothing is there either.
 with
 
+-- a nightly (incremental) run reads only its window and carries each open variance's streak from the
+-- mart's own row of the day before; a full build counts streaks within its window and the
+-- variance_streak_lookback_days before it
 positions as (
     select * from {{ ref('int_inventory__positions') }}
+    {%- if is_incremental() %}
+    where {{ business_window('snapshot_date') }}
+    {%- else %}
     where snapshot_date >= {{ window_start() }} - {{ var('variance_streak_lookback_days') }}
         and snapshot_date < {{ window_end() }}
+    {%- endif %}
 ),
 
 sku_master as (
@@ -50,63 +57,85 @@ judged as (
         on positions.lot_id = lot_costs.lot_id
 ),
 
+{%- if is_incremental() %}
+
+previous_day as (
+    select warehouse_id, sku, lot_id, days_open
+    from {{ this }}
+    where snapshot_date = {{ window_start() }} - 1 and not is_accurate
+),
+{%- endif %}
+
 -- gaps and islands over the inaccurate days of each line: consecutive days share
--- (date - their rank), and the rank inside an island is how long the variance has been open.
-open_variances as (
+-- (date - their rank), and the rank inside an island is how long the variance has been open (plus,
+-- on an incremental run, the streak the day before the window ended with, for the island that
+-- starts on the window's first day). windows only, no join back, so positions are read once.
+islands as (
     select
-        snapshot_date,
-        warehouse_id,
-        sku,
-        lot_id,
-        snapshot_date - toIntervalDay(
-            row_number() over (partition by warehouse_id, sku, lot_id order by snapshot_date)
+        *,
+        if(
+            is_accurate,
+            null,
+            snapshot_date - toIntervalDay(
+                row_number() over (partition by warehouse_id, sku, lot_id, is_accurate order by snapshot_date)
+            )
         ) as island
     from judged
-    where not is_accurate
 ),
 
 streaks as (
     select
-        snapshot_date,
-        warehouse_id,
-        sku,
-        lot_id,
-        row_number() over (partition by warehouse_id, sku, lot_id, island order by snapshot_date) as days_open
-    from open_variances
+        islands.*,
+        if(
+            is_accurate,
+            0,
+            row_number() over (
+                partition by warehouse_id, sku, lot_id, is_accurate, island order by snapshot_date
+            )
+        ) as days_in_window
+    from islands
 ),
 
 final as (
     select
-        judged.snapshot_date as snapshot_date,
-        cast(judged.warehouse_id as String) as warehouse_id,
-        judged.sku as sku,
-        judged.lot_id as lot_id,
-        cast(judged.abc_class as String) as abc_class,
-        toInt64(judged.book_qty) as book_qty,
-        toInt64(judged.physical_qty) as physical_qty,
-        toInt64(judged.on_hand_qty) as on_hand_qty,
-        toInt64(judged.damaged_qty) as damaged_qty,
-        toInt64(judged.variance_qty) as variance_qty,
-        toInt64(judged.abs_variance_qty) as abs_variance_qty,
-        toDecimal64(judged.tolerance_pct, 4) as tolerance_pct,
-        toDecimal64(judged.tolerance_qty, 4) as tolerance_qty,
-        cast(judged.is_accurate as Bool) as is_accurate,
-        cast(judged.variance_qty != 0 as Bool) as has_variance,
-        toUInt32(if(judged.is_accurate, 0, streaks.days_open)) as days_open,
-        toDecimal64(coalesce(judged.unit_cost, 0), 4) as unit_cost,
-        toDecimal64(judged.book_qty * coalesce(judged.unit_cost, 0), 4) as book_value,
-        toDecimal64(judged.variance_qty * coalesce(judged.unit_cost, 0), 4) as variance_value,
-        toDecimal64(judged.abs_variance_qty * coalesce(judged.unit_cost, 0), 4) as abs_variance_value,
+        streaks.snapshot_date as snapshot_date,
+        cast(streaks.warehouse_id as String) as warehouse_id,
+        streaks.sku as sku,
+        streaks.lot_id as lot_id,
+        cast(streaks.abc_class as String) as abc_class,
+        toInt64(streaks.book_qty) as book_qty,
+        toInt64(streaks.physical_qty) as physical_qty,
+        toInt64(streaks.on_hand_qty) as on_hand_qty,
+        toInt64(streaks.damaged_qty) as damaged_qty,
+        toInt64(streaks.variance_qty) as variance_qty,
+        toInt64(streaks.abs_variance_qty) as abs_variance_qty,
+        toDecimal64(streaks.tolerance_pct, 4) as tolerance_pct,
+        toDecimal64(streaks.tolerance_qty, 4) as tolerance_qty,
+        cast(streaks.is_accurate as Bool) as is_accurate,
+        cast(streaks.variance_qty != 0 as Bool) as has_variance,
+        toUInt32(if(
+            streaks.is_accurate,
+            0,
+            streaks.days_in_window
+            {%- if is_incremental() %}
+                + if(streaks.island = {{ window_start() }} - 1, ifNull(previous_day.days_open, 0), 0)
+            {%- endif %}
+        )) as days_open,
+        toDecimal64(coalesce(streaks.unit_cost, 0), 4) as unit_cost,
+        toDecimal64(streaks.book_qty * coalesce(streaks.unit_cost, 0), 4) as book_value,
+        toDecimal64(streaks.variance_qty * coalesce(streaks.unit_cost, 0), 4) as variance_value,
+        toDecimal64(streaks.abs_variance_qty * coalesce(streaks.unit_cost, 0), 4) as abs_variance_value,
         cast('{{ var("base_currency") }}' as String) as currency,
-        cast(judged.in_book as Bool) as in_book,
-        cast(judged.in_physical as Bool) as in_physical
-    from judged
-    left join streaks
-        on judged.snapshot_date = streaks.snapshot_date
-        and judged.warehouse_id = streaks.warehouse_id
-        and judged.sku = streaks.sku
-        and judged.lot_id = streaks.lot_id
-    where {{ business_window('judged.snapshot_date') }}
+        cast(streaks.in_book as Bool) as in_book,
+        cast(streaks.in_physical as Bool) as in_physical
+    from streaks
+    {%- if is_incremental() %}
+    left join previous_day
+        on streaks.warehouse_id = previous_day.warehouse_id
+        and streaks.sku = previous_day.sku
+        and streaks.lot_id = previous_day.lot_id
+    {%- endif %}
+    where {{ business_window('streaks.snapshot_date') }}
 )
 
 select * from final

@@ -39,9 +39,11 @@ sku_master as (
     select sku, category from {{ ref('stg_erp__sku_master') }}
 ),
 
+-- the first day the book has movements (from the costed movements table: the daily flows would
+-- group every movement again just for their earliest date)
 history_start as (
     select min(movement_date) as first_movement_date
-    from {{ ref('int_inventory__daily_flows') }}
+    from {{ ref('int_inventory__movements_costed') }}
 ),
 
 layers_as_of_close as (

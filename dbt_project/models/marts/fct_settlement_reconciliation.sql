@@ -21,43 +21,25 @@ settled as (
     select * from {{ ref('int_settlement__settled_items') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('stg_fx__rates') }}
-),
-
-earliest_rates as (
-    select currency, argMin(rate_to_base, rate_date) as rate_to_base
-    from fx_rates
-    group by currency
-),
-
 settled_through as (
     select channel, max(settlement_date) as settled_through
     from {{ ref('stg_settlements__transactions') }}
     group by channel
 ),
 
+-- the sale, and the refund where there is one, from one pass over the expected items (a union of
+-- two selects would evaluate the whole view twice)
 expected_items as (
     select
-        channel, order_no, currency, 'sale' as settlement_kind, sale_settlement_date as expected_settlement_date,
+        channel, order_no, currency, settlement_kind,
+        if(settlement_kind = 'sale', sale_settlement_date, refund_settlement_date) as expected_settlement_date,
         delivered_date, due_date, refund_date, lines, qty,
-        principal_cents as expected_principal_cents,
-        -commission_cents as expected_commission_cents,
-        -fulfilment_fee_cents as expected_fulfilment_fee_cents,
-        cast(null as Nullable(Int64)) as expected_refund_cents
+        if(settlement_kind = 'sale', principal_cents, 0) as expected_principal_cents,
+        if(settlement_kind = 'sale', -commission_cents, 0) as expected_commission_cents,
+        if(settlement_kind = 'sale', -fulfilment_fee_cents, 0) as expected_fulfilment_fee_cents,
+        if(settlement_kind = 'sale', cast(null as Nullable(Int64)), -refund_cents) as expected_refund_cents
     from expected
-
-    union all
-
-    select
-        channel, order_no, currency, 'refund' as settlement_kind, refund_settlement_date as expected_settlement_date,
-        delivered_date, due_date, refund_date, lines, qty,
-        0 as expected_principal_cents,
-        0 as expected_commission_cents,
-        0 as expected_fulfilment_fee_cents,
-        -refund_cents as expected_refund_cents
-    from expected
-    where refund_settlement_date is not null
+    array join if(refund_settlement_date is null, ['sale'], ['sale', 'refund']) as settlement_kind
 ),
 
 both_sides as (
@@ -152,31 +134,14 @@ classified as (
         on matched.channel = settled_through.channel
 ),
 
-settlement_days as (
-    select distinct currency, settlement_date
-    from classified
-),
-
-day_rates as (
-    select
-        settlement_days.currency as currency,
-        settlement_days.settlement_date as settlement_date,
-        toFloat64(if(
-            settlement_days.currency = '{{ var("base_currency") }}',
-            1.0,
-            if(as_of.rate_date = toDate(0), earliest.rate_to_base, as_of.rate_to_base)
-        )) as fx_rate_to_base
-    from settlement_days
-    asof left join fx_rates as as_of
-        on settlement_days.currency = as_of.currency and settlement_days.settlement_date >= as_of.rate_date
-    left join earliest_rates as earliest
-        on settlement_days.currency = earliest.currency
-),
-
+-- the settlement day's rate (fx macros), joined straight onto the rows: a distinct list of days joined
+-- back would evaluate everything above twice
 converted as (
-    select *
+    select
+        classified.*,
+        {{ fx_rate_to_base('fx', 'classified.currency') }} as fx_rate_to_base
     from classified
-    left join day_rates using (currency, settlement_date)
+    {{ fx_rate_joins('fx', 'classified.currency', 'classified.settlement_date') }}
 ),
 
 final as (
@@ -229,7 +194,7 @@ final as (
                 toDecimal64(0, 2)
             ) as Nullable(Decimal(18, 2))
         ) as variance,
-        fx_rate_to_base,
+        toFloat64(fx_rate_to_base) as fx_rate_to_base,
         toDecimal64(toFloat64(settled_net) * fx_rate_to_base, 4) as settled_net_base,
         cast(
             if(variance is null, null, toDecimal64(toFloat64(variance) * fx_rate_to_base, 4))
