@@ -264,11 +264,18 @@ def douyin(rows: pl.DataFrame, skus: pl.DataFrame) -> pl.DataFrame:
 
 
 def pos(rows: pl.DataFrame, skus: pl.DataFrame) -> pl.DataFrame:
-    """Store till journal: a SALE on the day, a RETURN or REFUND row on the day money goes back."""
-    frame = rows.join(skus.select("sku", "name"), on="sku", how="left", maintain_order="left")
-    sale = pl.col("file_date") == pl.col("order_date")
-    frame = frame.filter(sale | (pl.col("status").is_in(["refunded", "returned"])
-                                 & (pl.col("refund_date") == pl.col("file_date"))))
+    """Store till journal: a SALE on the day, a RETURN or REFUND row on the day money goes back (both, in
+    that order, when a refund is given on the day of the sale)."""
+    frame = rows.join(skus.select("sku", "name"), on="sku", how="left", maintain_order="left").with_row_index("at")
+    money_back = pl.col("status").is_in(["refunded", "returned"]) & (pl.col("refund_date") == pl.col("file_date"))
+    frame = pl.concat([
+        frame.filter(pl.col("file_date") == pl.col("order_date")).with_columns(
+            pl.lit(True).alias("is_sale"), pl.col("order_ts").alias("txn_ts")),
+        # never before the sale it reverses
+        frame.filter(money_back).with_columns(
+            pl.lit(False).alias("is_sale"), pl.max_horizontal("updated_ts", "order_ts").alias("txn_ts")),
+    ]).sort("at", pl.col("is_sale").not_(), maintain_order=True)
+    sale = pl.col("is_sale")
     txn = pl.when(sale).then(pl.lit("SALE")).otherwise(_status("pos"))
     qty = pl.when(sale).then(pl.col("qty")).when(pl.col("status") == "returned").then(-pl.col("qty")).otherwise(0)
     amount = pl.when(sale).then(net_amount()).otherwise(-pl.col("refund_amount"))
@@ -276,8 +283,7 @@ def pos(rows: pl.DataFrame, skus: pl.DataFrame) -> pl.DataFrame:
         pl.col("store").alias("store_id"),
         pl.col("order_no").alias("receipt_no"),
         pl.col("file_date").dt.strftime("%Y-%m-%d").alias("business_date"),
-        pl.when(sale).then(local_time("order_ts", "Asia/Shanghai", "%H:%M:%S"))
-        .otherwise(local_time("updated_ts", "Asia/Shanghai", "%H:%M:%S")).alias("txn_time"),
+        local_time("txn_ts", "Asia/Shanghai", "%H:%M:%S").alias("txn_time"),
         txn.alias("txn_type"),
         pl.col("line_no").cast(pl.Utf8).alias("line_no"),
         "sku",

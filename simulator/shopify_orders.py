@@ -94,13 +94,33 @@ def shopify_json(rows: pl.DataFrame, skus: pl.DataFrame) -> tuple[bytes, int]:
         ("created_at", _q(local_time("ship_ts", "Europe/Berlin", iso))),
         ("shipment_status", pl.when(st == "shipped").then(pl.lit('"in_transit"')).otherwise(pl.lit('"delivered"'))),
     )
-    refund = _obj(
-        ("id", _num(pl.col("id") * 7)),
-        ("created_at", _q(updated)),
-        ("restock", pl.when(st == "returned").then(pl.lit("true")).otherwise(pl.lit("false"))),
-        ("transactions", pl.concat_str(pl.lit("["), _obj(
-            ("amount", _q(fixed2(pl.col("refund_total")))), ("kind", pl.lit('"refund"')),
-            ("status", pl.lit('"success"')), ("currency", _q(pl.col("currency")))), pl.lit("]"))),
+    # Real orders are refunded more than once and a refund can be paid back in several transactions:
+    # a third of the orders get a goodwill refund (no restock) first and the rest (restocked when
+    # returned) later, half of the others one refund in two transactions; the amounts always add up to
+    # the refunded total, and the latest refund says whether the goods came back.
+    cents = (pl.col("refund_total") * 100).round(0).cast(pl.Int64)
+    first_cents = cents * 2 // 5
+
+    def transaction(amount_cents: pl.Expr) -> pl.Expr:
+        return _obj(("amount", _q(fixed2(amount_cents / 100))), ("kind", pl.lit('"refund"')),
+                    ("status", pl.lit('"success"')), ("currency", _q(pl.col("currency"))))
+
+    def refund_obj(offset: int, restock: pl.Expr, *transactions: pl.Expr) -> pl.Expr:
+        return _obj(
+            ("id", _num(pl.col("id") * 7 + offset)),
+            ("created_at", _q(updated)),
+            ("restock", pl.when(restock).then(pl.lit("true")).otherwise(pl.lit("false"))),
+            ("transactions", pl.concat_str(pl.lit("["), pl.concat_str(transactions, separator=","), pl.lit("]"))),
+        )
+
+    returned = st == "returned"
+    refund = (
+        pl.when(pl.col("id") % 3 == 0).then(pl.concat_str(
+            refund_obj(0, pl.lit(False), transaction(first_cents)), pl.lit(","),
+            refund_obj(1, returned, transaction(cents - first_cents))))
+        .when(pl.col("id") % 2 == 0).then(
+            refund_obj(0, returned, transaction(first_cents), transaction(cents - first_cents)))
+        .otherwise(refund_obj(0, returned, transaction(cents)))
     )
     order_json = _obj(
         ("id", _num(pl.col("id"))),

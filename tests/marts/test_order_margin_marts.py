@@ -1,11 +1,14 @@
 """The order-margin marts against the simulator's ground truth and the other marts they draw on.
 
 Shares the session's business (conftest.py: 14 days, 300 orders/day, every source loaded, one
-`dbt build`). The simulator re-derives its own order lines and the fees each marketplace deducted, so
-revenue (per order, and per channel and day in the base currency) and settled fees (per channel and
-day) are compared with what it knows, not with another SQL query. COGS must be the valuation mart's
-unit cost, freight must add up to the freight audit's original bill lines and the rate card's
-charges, and margin = revenue - COGS - freight - fees on every line and every daily row.
+`dbt build`). The simulator's public truth (`simulator.truth`) gives its own order lines and the fees
+each marketplace deducted, so revenue (per order, and per channel and day in the base currency),
+refunds (per order to the cent, per line where the export states lines, and the returned goods) and
+settled fees (per channel and day) are compared with what it knows, not with another SQL query. COGS
+must be the valuation mart's unit cost, freight must add up to the freight audit's original bill lines
+and the rate card's charges, and margin = revenue - refunds - (COGS - COGS reversed) - freight - fees
+on every line and every daily row. Refunds a settlement stands in for (Amazon) need a closed Amazon
+period: test_settlement_marts.py proves those on its three-week business.
 """
 
 from __future__ import annotations
@@ -14,7 +17,17 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from margin_truth import at_rate, excluded_orders, fx_rates, order_lines, settled_fees
+from margin_truth import (
+    MARGIN_REFUND_SQL,
+    at_rate,
+    excluded_orders,
+    fx_rates,
+    order_lines,
+    refund_problems,
+    refund_summary,
+    refunds_side_by_side,
+    settled_fees,
+)
 from marts_dbt import dbt
 
 pytestmark = pytest.mark.slow
@@ -39,7 +52,8 @@ def margin(business, ch_client) -> pl.DataFrame:
         pl.col(c).cast(pl.Float64) for c in (
             "revenue", "revenue_base", "cogs_base", "landed_cost_base", "outbound_freight_billed_base",
             "outbound_freight_expected_base", "outbound_freight_base", "channel_fees_base",
-            "contribution_margin_base", "unit_cost_base"))
+            "contribution_margin_base", "unit_cost_base", "refund", "refund_base", "net_revenue_base",
+            "cogs_reversal_base"))
 
 
 def truth_revenue(truth: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -135,15 +149,60 @@ def test_freight_adds_up_to_bills_and_rate_card(business, ch_client, margin) -> 
     assert (pos["freight_basis"] == "none").all() and (pos["outbound_freight_base"] == 0).all()
 
 
+def test_refunds_are_what_the_buyers_got_back(business, truth, ch_client) -> None:
+    """Every refunded line carries the simulator's refund, to the cent per order (per line where the export
+    states lines), with the basis the order record gives it: the export's amount, a whole line for an
+    Amazon return, pending for an Amazon partial refund no settlement has deducted yet (14 days: no Amazon
+    period has closed). Returned goods, and only they, have their COGS reversed; net revenue per channel
+    and day is the simulator's revenue less its refunds in the base currency."""
+    margin = frame(ch_client, MARGIN_REFUND_SQL)
+    both = refunds_side_by_side(business.landing, truth["lines"], margin)
+    with pl.Config(tbl_rows=30):
+        print(refund_summary(both))
+    problems = {rule: rows for rule, rows in refund_problems(both).items() if not rows.is_empty()}
+    assert not problems, problems
+    refunded = both.filter(pl.col("refund_cents") > 0)
+    assert set(refunded["channel"]) == {"amazon", "shopify", "tmall", "jd", "douyin", "pos"}
+    assert {"order_export", "return", "pending", "none"} <= set(both["refund_basis"])
+    assert both.filter(pl.col("returned"))["channel"].n_unique() >= 5  # returns on (almost) every channel
+
+    truth_net = at_rate(_with_net_cents(both, truth["lines"]), truth["fx"], "order_date", "net_cents",
+                        "net_base_cents")
+    daily = truth_net.group_by("channel", "order_date").agg(
+        (pl.col("net_base_cents") / 100).sum().alias("truth"), pl.col("net_revenue_base").sum().alias("mart"),
+        pl.len().alias("lines"))
+    off = daily.filter((pl.col("truth") - pl.col("mart")).abs() > 0.0001 * 2 * pl.col("lines"))
+    assert off.is_empty(), off  # revenue and refund round to 4 places once each per line
+
+    report = frame(ch_client, "select toFloat64(sum(refund_base)) as refunds, toFloat64(sum(net_revenue_base)) as net,"
+                              " toFloat64(sum(cogs_reversal_base)) as reversed, sum(returned_quantity) as returned"
+                              " from marts.rpt_margin_daily")
+    assert report["refunds"].item() == pytest.approx(margin["refund_base"].sum(), abs=0.01)
+    assert report["net"].item() == pytest.approx(margin["net_revenue_base"].sum(), abs=0.01)
+    assert report["reversed"].item() == pytest.approx(margin["cogs_reversal_base"].sum(), abs=0.01)
+    assert report["returned"].item() == margin["returned_quantity"].sum() > 0
+
+
+def _with_net_cents(both: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """The compared lines with the simulator's revenue less refund, in cents of the order currency."""
+    revenue = lines.select("channel", "order_no", "line_no", (
+        ((pl.col("qty") * pl.col("unit_price") - pl.col("discount")) * 100).round(0).cast(pl.Int64)).alias("cents"))
+    joined = both.join(revenue, on=["channel", "order_no", "line_no"], how="left")
+    return joined.with_columns((pl.col("cents") - pl.col("refund_cents")).alias("net_cents"))
+
+
 def test_margin_identity_on_lines_and_days(business, ch_client, margin) -> None:
-    lines = margin.with_columns((pl.col("revenue_base") - pl.col("cogs_base") - pl.col("outbound_freight_base")
+    lines = margin.with_columns((pl.col("revenue_base") - pl.col("refund_base") - pl.col("cogs_base")
+                                 + pl.col("cogs_reversal_base") - pl.col("outbound_freight_base")
                                  - pl.col("channel_fees_base") - pl.col("contribution_margin_base")).alias("gap"))
     assert lines["gap"].abs().max() < 1e-6
+    assert (margin["net_revenue_base"] - (margin["revenue_base"] - margin["refund_base"])).abs().max() < 1e-6
     daily = frame(ch_client, "select * from marts.rpt_margin_daily")
     for column, line_column in (("revenue_base", "revenue_base"), ("freight_base", "outbound_freight_base"),
+                                ("refund_base", "refund_base"), ("cogs_reversal_base", "cogs_reversal_base"),
                                 ("contribution_margin_base", "contribution_margin_base")):
         assert daily[column].cast(pl.Float64).sum() == pytest.approx(margin[line_column].sum(), abs=0.01)
-    margin_pct = daily.filter(pl.col("revenue_base") > 0)["margin_pct"]
+    margin_pct = daily.filter(pl.col("net_revenue_base") > 0)["margin_pct"]
     assert margin_pct.is_not_null().all() and margin_pct.min() > -1 and margin_pct.max() < 1
 
 

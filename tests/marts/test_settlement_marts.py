@@ -6,6 +6,8 @@ manifest names every planted settlement error with its order, settlement date an
 the reconciliation must flag exactly those, with those amounts, and call nothing else an exception.
 A mart that computed a contract term wrongly (commission rounding, the FBA fee band, the due date)
 would flag clean orders, so "nothing clean flagged" checks every term on hundreds of orders.
+Every source is loaded and the order-margin mart is built too: this is the business on which an Amazon
+settlement has deducted refunds, the one place the margin takes a refund amount from a settlement.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from margin_truth import MARGIN_REFUND_SQL, order_lines, refund_problems, refund_summary, refunds_side_by_side
 from marts_dbt import dbt
+from test_settlement_statuses import accepted_statuses
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +39,9 @@ KIND = {"missing_settlement": "sale", "short_payment": "sale", "wrong_commission
 AMOUNT_COLUMN = {"missing_settlement": "variance", "short_payment": "principal_variance",
                  "wrong_commission": "commission_variance", "refund_not_deducted": "variance"}
 REFUND_AMOUNT_CHANNELS = {"shopify", "tmall"}  # their order exports carry the refunded amount
-SOURCES_PREFIXES = ("orders_", "shipments", "settlements", "fx_rates")
-RAW_TABLES = ("order_lines", "orders", "shipments", "settlements", "fx_rates")
 SELECTOR = ["--select", "+fct_settlement_reconciliation", "+rpt_channel_reconciliation_daily"]
+# the margin mart too (so every source is loaded: costs, freight, stock); its data tests run on conftest's business
+MARGIN_SELECTOR = ["--select", "+fct_order_margin"]
 KEY = ["channel", "order_no", "currency", "settlement_kind", "settlement_date"]
 
 
@@ -49,21 +53,19 @@ class SettledBusiness:
 
 @pytest.fixture(scope="module")
 def settled_business(tmp_path_factory: pytest.TempPathFactory, ch_client, dbt_environment) -> Iterator[SettledBusiness]:
-    """Simulate three weeks, load orders, shipments and settlements day by day, build the settlement marts."""
+    """Simulate three weeks, load every source day by day, build the settlement marts, run the margin mart."""
     from ingestion.load import load_date
     from simulator import simulate
 
     root = tmp_path_factory.mktemp("settlement-marts")
     landing = root / "landing"
     simulate(landing, start=START, days=DAYS, orders_per_day=300, seed=7, skus=200)
-    # The marts read only these raw tables: start them empty so other tests' loads cannot leak in.
-    for table in RAW_TABLES:
+    # start `raw` empty so other tests' loads cannot leak in
+    for (table,) in ch_client.query("select name from system.tables where database = 'raw'").result_rows:
         ch_client.command(f"DROP TABLE IF EXISTS raw.`{table}`")
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
-        sources = [p.name for p in sorted(landing.iterdir())
-                   if p.name.startswith(SOURCES_PREFIXES) and (p / day.isoformat()).is_dir()]
-        for report in load_date(ch_client, landing, day, sources=sources):
+        for report in load_date(ch_client, landing, day):
             # order exports carry a few planted bad rows (quarantined by design); settlements and waybills none
             assert report.balanced and not report.errors, (report.source, day, report.errors)
             if not report.source.startswith("orders_"):
@@ -72,6 +74,8 @@ def settled_business(tmp_path_factory: pytest.TempPathFactory, ch_client, dbt_en
     built = SettledBusiness(landing=landing, dbt_dir=root / "dbt")
     result = dbt(["build", *SELECTOR, "--full-refresh"], built.dbt_dir)
     assert result.success, result.failures
+    margin = dbt(["run", *MARGIN_SELECTOR, "--full-refresh"], built.dbt_dir)
+    assert margin.success, margin.failures
     yield built
 
 
@@ -224,6 +228,44 @@ def test_daily_report_adds_up_to_the_fact(settled_business, ch_client) -> None:
         assert abs(channel_row["missing_amount"] - amount("missing_settlement")) < 0.005
         assert abs(channel_row["short_amount"] - amount("short_payment")) < 0.005
         assert abs(channel_row["fee_amount"] - amount("wrong_commission")) < 0.005
+
+
+def test_report_status_counts_add_up_to_the_fact(settled_business, ch_client) -> None:
+    """Per channel and settlement day, each status's count in the report is the fact's number of rows with
+    that status (a status the report did not list would be missing here), and the counts add up to the rows."""
+    statuses = sorted(accepted_statuses())
+    fact = frame(ch_client, """
+        select channel, settlement_date, status, count() as rows
+        from marts.fct_settlement_reconciliation group by all""")
+    report = frame(ch_client, "select channel, settlement_date, "
+                              + ", ".join(f"sum({s}_count) as {s}" for s in statuses)
+                              + ", sum(sales + refunds) as rows from marts.rpt_channel_reconciliation_daily"
+                                " group by channel, settlement_date")
+    report_long = report.unpivot(index=["channel", "settlement_date"], on=statuses, variable_name="status",
+                                 value_name="report_rows")
+    both = report_long.join(fact, on=["channel", "settlement_date", "status"], how="full", coalesce=True)
+    both = both.with_columns(pl.col("rows").fill_null(0), pl.col("report_rows").fill_null(-1))
+    assert both.filter(pl.col("rows") != pl.col("report_rows")).is_empty(), \
+        both.filter(pl.col("rows") != pl.col("report_rows"))
+    per_day = fact.group_by("channel", "settlement_date").agg(pl.col("rows").sum().alias("fact_rows"))
+    added = report.join(per_day, on=["channel", "settlement_date"], how="full", coalesce=True)
+    assert (added["rows"] == added["fact_rows"]).all() and added.height > 20
+    assert {"matched", "not_yet_due", "refund_not_deducted"} <= set(fact["status"])
+
+
+def test_margin_refunds_follow_the_order_record_then_the_settlement(settled_business, ch_client) -> None:
+    """On the margin mart of this business, refunds are the simulator's to the cent, and an Amazon partial
+    refund (its order report states no amount) takes the amount its settlement deducted, and one no
+    settlement has deducted (not due yet, or planted as not deducted) stays pending."""
+    lines = order_lines(settled_business.landing)
+    both = refunds_side_by_side(settled_business.landing, lines, frame(ch_client, MARGIN_REFUND_SQL))
+    with pl.Config(tbl_rows=30):
+        print(refund_summary(both))
+    problems = {rule: rows for rule, rows in refund_problems(both).items() if not rows.is_empty()}
+    assert not problems, problems
+    amazon = both.filter(pl.col("channel") == "amazon")
+    assert {"return", "settlement", "pending"} <= set(amazon["refund_basis"]), amazon.group_by("refund_basis").len()
+    assert amazon.filter(pl.col("refund_basis") == "settlement")["mart_cents"].sum() > 0
 
 
 def test_amounts_convert_to_the_base_currency(settled_business, ch_client) -> None:

@@ -5,57 +5,123 @@
     order_by=['order_date', 'channel', 'order_id', 'line_no'],
 ) }}
 
--- contribution margin per order line in the base currency: revenue net of discounts (order date rate)
--- - COGS (quantity x the moving weighted average landed unit cost the valuation mart uses, as of the
--- day the goods left) - outbound freight (billed where a carrier billed the parcel, the contract
+-- contribution margin per order line in the base currency: revenue net of discounts - refunds (both at
+-- the order date's rate, so a full refund nets the sale to zero) - COGS (quantity x the moving weighted
+-- average landed unit cost the valuation mart uses, as of the day the goods left; reversed for goods
+-- returned to stock) - outbound freight (billed where a carrier billed the parcel, the contract
 -- charge where not yet) - channel fees (settled where settled, the contract's where not yet).
+-- refunds come from the channel's order export (per line where it states them per line, per order
+-- otherwise); only where the export states no amount (Amazon) from the settlement that deducted it.
 -- order-level money reaches the lines by a fixed rule: freight by line weight (qty x SKU weight; qty
--- when the weight is unknown), fees by line revenue; the last line takes the rounding remainder, so
--- lines add up to the order exactly. a line's margin keeps changing after its order date (bills and
--- settlements come weeks later), so a run restates the window's dates and the
--- margin_restatement_days before it.
+-- when the weight is unknown), fees and order-level refunds by line revenue; the last line takes the
+-- rounding remainder, so lines add up to the order exactly. a line's margin keeps changing after its
+-- order date (bills, refunds and settlements come weeks later), so a run restates the window's dates
+-- and the margin_restatement_days before it.
 {%- set restate = var('margin_restatement_days') %}
 with
 
 latest_lines as (
     select * from {{ ref('stg_channels__order_lines') }}
-    where order_date >= {{ window_start() }} - toIntervalDay({{ restate }})
+    where channel != 'pos'
+        and order_date >= {{ window_start() }} - toIntervalDay({{ restate }})
         and order_date < {{ window_end() }}
+        -- an export lands on or after its order date (a day's slack for time zones): said so, the scan
+        -- of raw skips the older days' partitions instead of reading the whole history
+        and exported_date >= {{ window_start() }} - toIntervalDay({{ restate }} + 1)
 ),
 
--- a till journal is a transaction log, not an order snapshot: its later REFUND (qty 0) or RETURN rows
--- replace the receipt in the latest export, so a POS line's sale is its first export's row
+-- a till journal is a transaction log, not an order snapshot: a receipt line's sale is its SALE row
+-- (status delivered) on the day of the sale, and money given back later is a REFUND (qty 0, goods
+-- kept) or RETURN (goods back) row dated the day of the refund, with the refunded amount as a negative
+-- line amount. the latest export of a refunded receipt holds only those rows, so POS lines are built
+-- from the journal, not from the latest export (whose order date is the refund's).
 pos_sales as (
     select
         order_no,
         line_no,
+        sku,
+        warehouse_id,
+        currency,
+        order_date,
+        row_number,
         qty,
         toDecimal64(qty * unit_price - coalesce(discount, toDecimal64(0, 4)), 4) as line_amount
     from {{ source('channels', 'order_lines') }}
     where channel = 'pos'
+        and status = 'delivered'
         and order_date >= {{ window_start() }} - toIntervalDay({{ restate }})
         and order_date < {{ window_end() }}
+        and business_date >= {{ window_start() }} - toIntervalDay({{ restate }} + 1)
     order by business_date, source_file, row_number
     limit 1 by order_no, line_no
 ),
 
+pos_money_back as (
+    select
+        order_no,
+        line_no,
+        if(countIf(status = 'returned') > 0, 'returned', 'refunded') as status,
+        toDecimal64(-sum(ifNull(line_amount, toDecimal64(0, 4))), 4) as refund_amount
+    from (
+        -- one row per line and journal day: a re-delivered journal repeats the day's rows
+        select order_no, line_no, status, line_amount
+        from {{ source('channels', 'order_lines') }}
+        where channel = 'pos'
+            and status in ('refunded', 'returned')
+            and order_date >= {{ window_start() }} - toIntervalDay({{ restate }})
+            and business_date >= {{ window_start() }} - toIntervalDay({{ restate }} + 1)
+        order by loaded_at desc, source_file desc, row_number desc
+        limit 1 by order_no, line_no, business_date
+    )
+    group by order_no, line_no
+),
+
+pos_lines as (
+    select
+        'pos' as channel,
+        pos_sales.order_no as order_no,
+        pos_sales.line_no as line_no,
+        pos_sales.sku as sku,
+        pos_sales.warehouse_id as warehouse_id,
+        -- a non-key column tells a matched row (an unmatched one has the String default '')
+        if(pos_money_back.status = '', 'delivered', pos_money_back.status) as status,
+        pos_sales.currency as currency,
+        pos_sales.order_date as order_date,
+        pos_sales.row_number as row_number,
+        pos_sales.qty as qty,
+        pos_sales.line_amount as line_amount,
+        if(pos_money_back.status = '', toDecimal64(0, 4), pos_money_back.refund_amount) as stated_line_refund,
+        cast(null as Nullable(Decimal(18, 4))) as stated_order_refund
+    from pos_sales
+    left join pos_money_back
+        on pos_sales.order_no = pos_money_back.order_no and pos_sales.line_no = pos_money_back.line_no
+),
+
 lines as (
     select
-        latest_lines.channel as channel,
-        latest_lines.order_no as order_no,
-        latest_lines.line_no as line_no,
-        latest_lines.sku as sku,
-        latest_lines.warehouse_id as warehouse_id,
-        latest_lines.status as status,
-        latest_lines.currency as currency,
-        latest_lines.order_date as order_date,
-        latest_lines.row_number as row_number,
-        if(latest_lines.channel = 'pos' and pos_sales.qty > 0, pos_sales.qty, latest_lines.qty) as qty,
-        if(latest_lines.channel = 'pos' and pos_sales.qty > 0, pos_sales.line_amount, latest_lines.line_amount)
-            as line_amount
+        channel,
+        order_no,
+        line_no,
+        sku,
+        warehouse_id,
+        status,
+        currency,
+        order_date,
+        row_number,
+        qty,
+        line_amount,
+        -- refunded so far as the order export states it: per line (Tmall, JD, Douyin), per order and
+        -- repeated on every line (Shopify), or not at all (null: Amazon's order report)
+        cast(refund_amount as Nullable(Decimal(18, 4))) as stated_line_refund,
+        cast(order_refund_amount as Nullable(Decimal(18, 4))) as stated_order_refund
     from latest_lines
-    left join pos_sales
-        on latest_lines.order_no = pos_sales.order_no and latest_lines.line_no = pos_sales.line_no
+
+    union all
+
+    select
+        channel, order_no, line_no, sku, warehouse_id, status, currency, order_date, row_number, qty,
+        line_amount, cast(stated_line_refund as Nullable(Decimal(18, 4))), stated_order_refund
+    from pos_lines
 ),
 
 skus as (
@@ -76,6 +142,18 @@ moving_average as (
 
 landed_addon as (
     select * from {{ ref('int_margin__landed_addon_cost') }}
+),
+
+-- refunds the settlements deducted, in the order currency (positive = money back to the buyer): the
+-- amount of record only where the order export states none (Amazon)
+settled_refunds as (
+    select
+        channel,
+        order_no,
+        toDecimal64(-sum(refund_cents) / 100, 4) as settled_refund
+    from {{ ref('int_settlement__settled_items') }}
+    where settlement_kind = 'refund'
+    group by channel, order_no
 ),
 
 order_lines as (
@@ -114,7 +192,14 @@ order_lines as (
         freight.billed_base + freight.expected_unbilled_base as order_freight_base,
         fees.fee_basis != '' as has_fees,
         fees.fee_basis as fee_basis,
-        fees.fees_base as order_fees_base
+        fees.fees_base as order_fees_base,
+        -- a return brings the goods back to stock (ingestion tells a Douyin return from a cancellation
+        -- by its after-sale state)
+        lines.status = 'returned' as is_return,
+        lines.stated_line_refund as stated_line_refund,
+        lines.stated_order_refund as stated_order_refund,
+        settled_refunds.order_no != '' as has_settled_refund,
+        settled_refunds.settled_refund as settled_refund
     from lines
     left join skus
         on lines.sku = skus.sku
@@ -122,9 +207,9 @@ order_lines as (
         on lines.channel = freight.channel and lines.order_no = freight.order_no
     left join fees
         on lines.channel = fees.channel and lines.order_no = fees.order_no
-    -- an order is cancelled only before it ships: one "cancelled" (closed) after a parcel left is a
-    -- return (Douyin closes returned orders with the same status), and its sale stays in the margin
-    where lines.status != 'cancelled' or freight.parcels > 0
+    left join settled_refunds
+        on lines.channel = settled_refunds.channel and lines.order_no = settled_refunds.order_no
+    where lines.status != 'cancelled'
 ),
 
 converted as (
@@ -177,14 +262,41 @@ shares as (
     from with_addon
 ),
 
+-- where the refund of record comes from, and the order-level amount to allocate when it is one:
+-- the export's line amount; else the export's order amount; else, for a return the export states no
+-- amount of, the whole line; else what a settlement deducted; else a refund the export reports
+-- without an amount (Amazon) is pending until a settlement deducts it (0 until then)
+refund_sourced as (
+    select
+        *,
+        cast(multiIf(
+            stated_line_refund is not null,
+                if(stated_line_refund != 0 or is_return or status = 'refunded', 'order_export', 'none'),
+            stated_order_refund is not null, 'order_export',
+            is_return, 'return',
+            has_settled_refund, 'settlement',
+            status = 'refunded', 'pending',
+            'none'
+        ) as String) as refund_basis,
+        multiIf(
+            stated_line_refund is not null, null,
+            stated_order_refund is not null, stated_order_refund,
+            is_return, null,
+            has_settled_refund, settled_refund,
+            null
+        ) as order_refund
+    from shares
+),
+
 allocated as (
     select
         *,
         toDecimal64(round(toFloat64(order_freight_billed_base) * weight_share, 4), 4) as billed_share,
         toDecimal64(round(toFloat64(order_freight_expected_base) * weight_share, 4), 4) as expected_share,
         toDecimal64(round(toFloat64(order_freight_base) * weight_share, 4), 4) as freight_share,
-        toDecimal64(round(toFloat64(order_fees_base) * revenue_share, 4), 4) as fees_share
-    from shares
+        toDecimal64(round(toFloat64(order_fees_base) * revenue_share, 4), 4) as fees_share,
+        toDecimal64(round(toFloat64(ifNull(order_refund, 0)) * revenue_share, 4), 4) as refund_share
+    from refund_sourced
 ),
 
 remaindered as (
@@ -201,7 +313,17 @@ remaindered as (
             freight_share) as outbound_freight_base,
         if(is_last_line,
             order_fees_base - sum(if(is_last_line, 0, fees_share)) over (partition by channel, order_no),
-            fees_share) as channel_fees_base
+            fees_share) as channel_fees_base,
+        multiIf(
+            stated_line_refund is not null, assumeNotNull(stated_line_refund),
+            order_refund is not null,
+                if(is_last_line,
+                    assumeNotNull(order_refund)
+                        - sum(if(is_last_line, 0, refund_share)) over (partition by channel, order_no),
+                    refund_share),
+            refund_basis = 'return', revenue,
+            toDecimal64(0, 4)
+        ) as line_refund
     from allocated
 ),
 
@@ -235,8 +357,17 @@ final as (
         toDecimal64(ifNull(outbound_freight_base, 0), 4) as outbound_freight_base,
         cast(if(has_fees, fee_basis, 'none') as String) as fee_basis,
         toDecimal64(ifNull(channel_fees_base, 0), 4) as channel_fees_base,
-        toDecimal64(revenue_base - cogs_base - outbound_freight_base - channel_fees_base, 4)
-            as contribution_margin_base,
+        refund_basis,
+        toDecimal64(ifNull(line_refund, 0), 4) as refund,
+        -- at the order date's rate, like revenue: a full refund nets the line's revenue to exactly zero
+        toDecimal64(round(toFloat64(refund) * fx_rate_to_base, 4), 4) as refund_base,
+        toDecimal64(revenue_base - refund_base, 4) as net_revenue_base,
+        toInt64(if(is_return, quantity, 0)) as returned_quantity,
+        -- the goods came back: the line's COGS is reversed at the unit cost it left with
+        toDecimal64(returned_quantity * toDecimal64(unit_cost_base, 4), 4) as cogs_reversal_base,
+        toDecimal64(
+            net_revenue_base - (cogs_base - cogs_reversal_base) - outbound_freight_base - channel_fees_base, 4
+        ) as contribution_margin_base,
         cast('{{ var("base_currency") }}' as String) as base_currency
     from remaindered
 )

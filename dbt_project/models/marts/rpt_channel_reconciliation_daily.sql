@@ -7,8 +7,12 @@
 
 -- the morning channel report: per channel, settlement day and currency, how many orders (sales and
 -- refunds) each status holds and the money at issue, from fct_settlement_reconciliation.
+-- `statuses` must list every status the fact can emit (its accepted_values; tests/marts/
+-- test_settlement_statuses.py fails when one is missing), so the counts always add up to the rows.
 {%- set statuses = ['matched', 'short_paid', 'over_paid', 'missing_settlement', 'unexpected_settlement',
-                    'fee_mismatch', 'refund_not_deducted', 'not_yet_due'] %}
+                    'fee_mismatch', 'refund_not_deducted', 'refund_mismatch', 'not_yet_due'] %}
+{%- set amount_statuses = ['short_paid', 'over_paid', 'missing_settlement', 'unexpected_settlement',
+                           'fee_mismatch', 'refund_not_deducted', 'refund_mismatch'] %}
 with
 
 reconciliation as (
@@ -34,9 +38,10 @@ summary as (
         sum(settled_commission + settled_fulfilment_fee + settled_other_fees) as settled_fees,
         sum(settled_refund) as settled_refunds,
         sum(settled_net) as settled_net,
-        {%- for status in ['short_paid', 'over_paid', 'missing_settlement', 'unexpected_settlement', 'fee_mismatch'] %}
-        sumIf(variance, status = '{{ status }}') as {{ status }}_amount,
+        {%- for status in amount_statuses %}
+        sumIf(variance, status = '{{ status }}' and variance is not null) as {{ status }}_amount,
         {%- endfor %}
+        countIf(is_exception and variance is null) as unknown_amount_count,
         sumIf(variance, is_exception and variance is not null) as exception_amount,
         sum(settled_net_base) as settled_net_base,
         sumIf(variance_base, is_exception and variance_base is not null) as exception_amount_base
@@ -62,9 +67,10 @@ final as (
         toDecimal64(settled_fees, 2) as settled_fees,
         toDecimal64(settled_refunds, 2) as settled_refunds,
         toDecimal64(settled_net, 2) as settled_net,
-        {%- for status in ['short_paid', 'over_paid', 'missing_settlement', 'unexpected_settlement', 'fee_mismatch'] %}
+        {%- for status in amount_statuses %}
         toDecimal64(coalesce({{ status }}_amount, 0), 2) as {{ status }}_amount,
         {%- endfor %}
+        toUInt64(unknown_amount_count) as unknown_amount_count,
         toDecimal64(coalesce(exception_amount, 0), 2) as exception_amount,
         toDecimal64(settled_net_base, 4) as settled_net_base,
         toDecimal64(coalesce(exception_amount_base, 0), 4) as exception_amount_base

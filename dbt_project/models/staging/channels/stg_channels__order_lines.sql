@@ -11,6 +11,7 @@ final as (
         cast(channel as String) as channel,
         store,
         order_no,
+        nullIf(channel_order_id, '') as channel_order_id,
         line_no,
         sku,
         qty,
