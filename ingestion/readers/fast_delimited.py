@@ -22,7 +22,7 @@ import re
 import polars as pl
 
 from ingestion.readers.base import ROW, BrokenRow, RawTable, unique_names
-from ingestion.readers.tabular import HEADER_SEARCH_ROWS, classify_row, find_header
+from ingestion.readers.tabular import HEADER_SEARCH_ROWS, classify_row, find_header, header_cells
 
 _QUOTED_FIELD = r'"(?:[^"]|"")*"'
 _PLACEHOLDER = "\x01"
@@ -96,10 +96,7 @@ def fast_grid_table(
         return None
     head = list(csv.reader(series.slice(0, HEADER_SEARCH_ROWS).to_list(), delimiter=sep, strict=False))
     h = find_header(head, expected_headers, header_row)
-    header_cells: list[str | None] = list(head[h])
-    while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
-        header_cells.pop()
-    header = unique_names(header_cells)
+    header = unique_names(header_cells(head[h]))
     width = len(header)
     if width == 0 or ROW in header:
         return None  # the row path raises the precise UnreadableFile

@@ -23,7 +23,7 @@ from datetime import date
 import polars as pl
 
 from ingestion.readers.base import ROW, RawTable, unique_names
-from ingestion.readers.tabular import HEADER_SEARCH_ROWS, find_header
+from ingestion.readers.tabular import HEADER_SEARCH_ROWS, find_header, header_cells
 
 # polars prints a float positionally in this range, exactly as Python's repr does; outside it repr
 # uses an exponent ("1e-05")
@@ -64,10 +64,7 @@ def fast_sheet_table(grid: Sequence[Sequence[object]], *, expected_headers: list
         return None
     head = [[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH_ROWS]]
     h = find_header(head, expected_headers, header_row)
-    header_cells: list[str | None] = list(head[h])
-    while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
-        header_cells.pop()
-    header = unique_names(header_cells)
+    header = unique_names(header_cells(head[h]))
     width = len(header)
     if width == 0 or ROW in header:
         return None

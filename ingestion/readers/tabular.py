@@ -33,6 +33,15 @@ def _is_blank(row: Sequence[str | None]) -> bool:
     return all(v is None or not str(v).strip() for v in row)
 
 
+def header_cells(row: Sequence[str | None]) -> list[str | None]:
+    """The header row without its trailing blanks: a trailing delimiter or empty spreadsheet cells are not
+    a column (every reader, row-wise or columnar, must agree on the width)."""
+    cells = list(row)
+    while cells and (cells[-1] is None or not str(cells[-1]).strip()):
+        cells.pop()
+    return cells
+
+
 def find_header(rows: Sequence[Sequence[str | None]], expected: Iterable[str], header_row: int | None) -> int:
     """Index (0-based) of the header row; the pinned one, else the best match among the first rows."""
     if header_row is not None:
@@ -102,14 +111,12 @@ def grid_to_table(
     numbered and are counted in the table's notes.
     """
     h = find_header(rows, expected_headers, header_row)
-    header_cells = list(rows[h])
-    while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
-        header_cells.pop()  # a trailing delimiter or empty spreadsheet cells are not a column
-    header = unique_names([None if v is None else str(v) for v in header_cells])
+    cells = header_cells(rows[h])
+    header = unique_names([None if v is None else str(v) for v in cells])
     width = len(header)
     if width == 0:
         raise UnreadableFile(f"header row {h + 1} is empty")
-    header_key = [normalize_header(v) for v in header_cells]
+    header_key = [normalize_header(v) for v in cells]
     columns: list[list[str | None]] = [[] for _ in range(width)]
     numbers: list[int] = []
     broken: list[BrokenRow] = []
