@@ -134,11 +134,13 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, window: Window |
     yield from invocation.stream()
 
 
-# The daily incremental marts and everything built on them form one partitioned invocation; the rest
-# (views and tables no daily mart feeds) is its unpartitioned upstream. Splitting purely by
-# materialization would interleave (view -> daily mart -> view -> daily mart in the margin models) and
-# make Dagster cut each multi-asset into several steps: six dbt invocations per run instead of two.
-DAILY_SELECT = "config.materialized:incremental+"
+# The daily incremental marts, the tables tagged `windowed` (they read only the run's window and a
+# lookback before it, so they must be built with the partition's window) and everything built on
+# them form one partitioned invocation; the rest (views and tables no daily model feeds) is its
+# unpartitioned upstream. Splitting purely by materialization would interleave (view -> daily mart ->
+# view -> daily mart in the margin models) and make Dagster cut each multi-asset into several steps:
+# six dbt invocations per run instead of two.
+DAILY_SELECT = "config.materialized:incremental+ tag:windowed+"
 
 
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=TRANSLATOR, name="dbt_base",

@@ -226,7 +226,11 @@ def test_day_by_day_runs_equal_the_full_build(business, ch_client) -> None:
     first = dbt(["run", *selector], business.dbt_dir, {"min_date": str(dates[0]), "max_date": str(dates[-2])})
     assert first.success, first.failures
     assert all(margin_checksums(ch_client)[t][0] < full[t][0] for t in MARGIN_MARTS)
+    # the T-1 runs restate (and so read the order exports of) 3 days only: raw already holds every
+    # bill and settlement, so the first run's older days need no restating, and the bounded scan of
+    # exports must give the same lines as the full build's
     for day in (dates[-2], dates[-1], dates[-1]):
-        run = dbt(["run", *selector], business.dbt_dir, {"min_date": str(day), "max_date": str(day + timedelta(days=1))})
+        run = dbt(["run", *selector], business.dbt_dir, {"min_date": str(day), "max_date": str(day + timedelta(days=1)),
+                                                         "margin_restatement_days": 3})
         assert run.success, (day, run.failures)
     assert margin_checksums(ch_client) == full

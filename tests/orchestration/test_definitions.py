@@ -88,6 +88,10 @@ def test_daily_marts_are_partitioned_with_a_single_run_backfill_and_the_views_ar
     assert daily.partitions_def == business_date_partitions
     assert daily.backfill_policy == BackfillPolicy.single_run()
     assert graph.get(AssetKey(["staging", "stg_wms__inventory_snapshot"])).partitions_def is None
+    # a table that reads only the window and a lookback is built with the partition's window
+    for windowed in ("int_settlement__expected_items", "int_settlement__settled_items"):
+        assert graph.get(AssetKey(["intermediate", windowed])).partitions_def == business_date_partitions
+    assert graph.get(AssetKey(["intermediate", "int_freight__bill_lines"])).partitions_def is None
     assert graph.get(AssetKey(["raw", "wms_snapshot"])).partitions_def == business_date_partitions
 
 

@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    tags=['windowed'],
+    query_settings={'additional_table_filters': raw_read_since(
+        ['order_lines', 'shipments'], var('order_lookback_days'))},
+) }}
 
 -- what each settled channel owes per delivered order under its contract: the sale (principal =
 -- order amount, commission per item or per order rounded half up, per-unit fulfilment fee by price
@@ -6,6 +11,9 @@
 -- the refund deducted in the first settlement after the refund but never before the sale is paid.
 -- a table, not a view: the settlement reconciliation and the channel fees of the order margin both
 -- read it, and as a view each would re-derive every order's latest export and delivery.
+-- a run covers the orders exported (and parcels delivered) since order_lookback_days before its
+-- window: an order's money moves within that long of its latest export, so a nightly run reads weeks
+-- of exports, not the whole history, and a full build (window from 2000) covers every order.
 {%- set terms = var('settlement_terms') %}
 {%- set timezones = var('warehouse_timezones') %}
 with

@@ -1,6 +1,16 @@
 -- what each settlement actually paid or deducted per channel order: the sale (principal, commission,
 -- fulfilment and other fees) and the refund, each with the settlement date it appeared in and the
 -- file and row of its principal (or refund), so a disputed amount points at its evidence.
+-- a table covering the settlements delivered (and resolving order ids through the order exports)
+-- since order_lookback_days before the run's window, like int_settlement__expected_items: the
+-- reconciliation and the order margin both read it, and a nightly run must not regroup every
+-- settlement ever paid.
+{{ config(
+    materialized='table',
+    tags=['windowed'],
+    query_settings={'additional_table_filters': raw_read_since(
+        ['settlements', 'order_lines'], var('order_lookback_days'))},
+) }}
 with
 
 transactions as (

@@ -3,6 +3,8 @@
     incremental_strategy='insert_overwrite',
     partition_by='snapshot_date',
     order_by=['snapshot_date', 'warehouse_id', 'sku', 'lot_id'],
+    query_settings={'additional_table_filters': raw_read_since(
+        ['erp_snapshot', 'wms_snapshot'], var('variance_streak_lookback_days'))},
 ) }}
 
 -- one row per day close x warehouse x sku x lot: book against usable physical (on hand - damaged),

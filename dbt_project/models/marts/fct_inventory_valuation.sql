@@ -3,6 +3,7 @@
     incremental_strategy='insert_overwrite',
     partition_by='valuation_date',
     order_by=['valuation_date', 'warehouse_id', 'sku'],
+    query_settings={'additional_table_filters': raw_read_since(['erp_snapshot'])},
 ) }}
 
 -- one row per day close x warehouse x sku the book holds: on hand (the book), the moving weighted

@@ -3,6 +3,8 @@
     incremental_strategy='insert_overwrite',
     partition_by='order_date',
     order_by=['order_date', 'channel', 'order_id', 'line_no'],
+    query_settings={'additional_table_filters': raw_read_since(
+        ['order_lines'], var('margin_restatement_days') + 1)},
 ) }}
 
 -- contribution margin per order line in the base currency: revenue net of discounts - refunds (both at
@@ -25,9 +27,9 @@ latest_lines as (
     where channel != 'pos'
         and order_date >= {{ window_start() }} - toIntervalDay({{ restate }})
         and order_date < {{ window_end() }}
-        -- an export lands on or after its order date (a day's slack for time zones): said so, the scan
-        -- of raw skips the older days' partitions instead of reading the whole history
-        and exported_date >= {{ window_start() }} - toIntervalDay({{ restate }} + 1)
+        -- an export lands on or after its order date (a day's slack for time zones), so the latest export
+        -- of every order in the restated window is among the exports since then: the model reads raw
+        -- order exports from then on only (query_settings above), also under the staging view's dedupe
 ),
 
 -- a till journal is a transaction log, not an order snapshot: a receipt line's sale is its SALE row

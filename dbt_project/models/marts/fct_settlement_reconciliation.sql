@@ -21,9 +21,12 @@ settled as (
     select * from {{ ref('int_settlement__settled_items') }}
 ),
 
+-- over every settlement file ever delivered (a channel quiet for months is still settled through its
+-- last one), but reading only what that needs: the latest delivery of each file and its dates
 settled_through as (
-    select channel, max(settlement_date) as settled_through
-    from {{ ref('stg_settlements__transactions') }}
+    select cast(channel as String) as channel, max(settlement_date) as settled_through
+    from ({{ latest_version(source('settlements', 'settlements'), 'source_file', whole_file=true) }})
+    where transaction_type not in ('summary', 'payout', 'payout_report')
     group by channel
 ),
 
