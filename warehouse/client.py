@@ -65,11 +65,16 @@ def ensure_databases(client: Client, names: Iterable[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def bench_client(configured: bool, *, prefix: str = "tallyhouse-bench-", **kwargs: Any) -> Iterator[Client]:
+def bench_client(
+    configured: bool, *, prefix: str = "tallyhouse-bench-", home: str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> Iterator[Client]:
     """The configured warehouse, or a throwaway embedded endpoint in a temporary TALLYHOUSE_HOME.
 
     Benchmarks measure on a fresh endpoint by default so that earlier data and a developer's own
-    endpoint never colour the numbers; `configured=True` measures the real target instead.
+    endpoint never colour the numbers; `configured=True` measures the real target instead. `home`
+    keeps the embedded endpoint's data in that folder instead, so a long benchmark can reuse what an
+    earlier run loaded (its endpoint is still stopped at the end).
     """
     if configured:
         yield get_client(**kwargs)
@@ -77,12 +82,16 @@ def bench_client(configured: bool, *, prefix: str = "tallyhouse-bench-", **kwarg
     from warehouse import embedded
 
     previous = os.environ.get("TALLYHOUSE_HOME")
-    with tempfile.TemporaryDirectory(prefix=prefix) as home:
-        os.environ["TALLYHOUSE_HOME"] = home
+    kind = "kept" if home is not None else "throwaway"
+    with contextlib.ExitStack() as stack:
+        if home is None:
+            home = stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix))
+        os.makedirs(home, exist_ok=True)
+        os.environ["TALLYHOUSE_HOME"] = os.fspath(home)
         try:
             started = time.perf_counter()
             settings = resolve(environ={}, dotenv_paths=[])
-            print(f"throwaway embedded endpoint at {settings.http_url} "
+            print(f"{kind} embedded endpoint at {settings.http_url} "
                   f"(started in {time.perf_counter() - started:.1f}s)", flush=True)
             yield get_client(settings=settings, **kwargs)
         finally:
