@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -143,12 +144,18 @@ def loaded_days(client) -> set[date]:
 
 
 def forget_day(client, day: date) -> None:
-    """Drop one business date from every raw table: a kept warehouse returns to its state before T-1."""
-    tables = [row[0] for row in client.query(
-        "select name from system.tables where database = 'raw' and engine like '%MergeTree'").result_rows]
-    for table in tables:
-        client.command(f"alter table raw.`{table}` delete where business_date = {{day:Date}}",
-                       parameters={"day": day}, settings={"mutations_sync": 2})
+    """Drop one business date from every raw table: a kept warehouse returns to its state before T-1.
+
+    Raw is partitioned by (business_date, source), so that is dropping whole partitions (instant), not
+    a delete mutation that rewrites parts.
+    """
+    partitions = client.query(
+        "select distinct table, partition_id from system.parts where database = 'raw' and active"
+        " and min_date = {day:Date} and max_date = {day:Date}", parameters={"day": day}).result_rows
+    for table, partition_id in partitions:
+        if not re.fullmatch(r"[0-9a-f_-]+", partition_id):  # ids come from system.parts: hex digests
+            raise RuntimeError(f"unexpected partition id {partition_id!r} of raw.{table}")
+        client.command(f"alter table raw.`{table}` drop partition id '{partition_id}'")
 
 
 def measure(days: int, args: argparse.Namespace, keep: Path | None, root: Path) -> HorizonTimes:
