@@ -41,66 +41,62 @@ lines as (
     group by source_file, carrier, bill_line_id
 ),
 
-files as (
+-- the duplicate checks are window functions over the lines, layer on layer, so the charges are read
+-- and grouped once (CTEs are inlined: a lines CTE joined back to its own aggregates is computed again
+-- for every reference).
+file_order as (
     select
-        source_file,
-        file_sha256,
-        row_number() over (
+        *,
+        min(loaded_at) over (partition by source_file) as file_loaded_at,
+        min(business_date) over (partition by source_file) as file_business_date
+    from lines
+),
+
+-- copies of one file (same bytes) in delivery order: the first delivered is the original; every line of
+-- a file shares its rank
+file_copies as (
+    select
+        *,
+        dense_rank() over (
             partition by file_sha256
-            order by min_loaded_at, min_business_date, length(source_file), source_file
+            order by file_loaded_at, file_business_date, length(source_file), source_file
         ) as file_copy,
         first_value(source_file) over (
             partition by file_sha256
-            order by min_loaded_at, min_business_date, length(source_file), source_file
+            order by file_loaded_at, file_business_date, length(source_file), source_file
             rows between unbounded preceding and unbounded following
-        ) as original_file
-    from (
-        select source_file, any(file_sha256) as file_sha256, min(loaded_at) as min_loaded_at,
-            min(business_date) as min_business_date
-        from lines
-        group by source_file
-    )
+        ) as first_file
+    from file_order
 ),
 
 with_files as (
     select
-        lines.*,
-        files.file_copy > 1 as is_duplicate_file,
-        if(files.file_copy > 1, files.original_file, '') as original_file
-    from lines
-    inner join files on lines.source_file = files.source_file
-),
-
-originals as (
-    select
-        source_file,
-        bill_line_id,
-        row_number() over (
-            partition by carrier, waybill_no
-            order by bill_date, source_file, first_row_number
-        ) as billing_of_parcel
-    from with_files
-    where not is_duplicate_file
+        * except (file_loaded_at, file_business_date, file_copy, first_file),
+        file_copy > 1 as is_duplicate_file,
+        if(file_copy > 1, first_file, '') as original_file
+    from file_copies
 ),
 
 final as (
     select
-        with_files.*,
-        not with_files.is_duplicate_file and originals.billing_of_parcel > 1 as is_duplicate_line,
+        *,
+        -- a parcel's earlier billing among the lines of original files makes this one a copy
+        not is_duplicate_file and row_number() over (
+            partition by carrier, waybill_no, is_duplicate_file
+            order by bill_date, source_file, first_row_number
+        ) > 1 as is_duplicate_line,
         {#- the billing period follows the carrier's cadence; every line of a bill falls in one #}
         if(
-            with_files.carrier in ('{{ weekly | join("', '") }}'),
-            toMonday(with_files.ship_date),
-            toStartOfMonth(with_files.ship_date)
+            carrier in ('{{ weekly | join("', '") }}'),
+            toMonday(ship_date),
+            toStartOfMonth(ship_date)
         ) as billing_period_start,
         if(
-            with_files.carrier in ('{{ weekly | join("', '") }}'),
-            toMonday(with_files.ship_date) + 6,
-            toLastDayOfMonth(with_files.ship_date)
+            carrier in ('{{ weekly | join("', '") }}'),
+            toMonday(ship_date) + 6,
+            toLastDayOfMonth(ship_date)
         ) as billing_period_end
     from with_files
-    left join originals
-        on with_files.source_file = originals.source_file and with_files.bill_line_id = originals.bill_line_id
 )
 
 select * from final

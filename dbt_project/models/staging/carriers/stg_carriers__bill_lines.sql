@@ -1,10 +1,12 @@
 -- one row per billed charge, every carrier and format, with the carrier's own charge code mapped to
 -- the contract's charge classes. Byte-identical re-sent bill files are kept (each is evidence for the
--- duplicate-file flag); only a re-load of the very same file and row collapses to its latest load.
+-- duplicate-file flag); a file delivered again under the same name replaces its earlier delivery
+-- whole (a line dropped from it disappears). Chosen per file, not per row: that needs only the files'
+-- delivery columns, where a per-row dedupe sorts every charge ever billed on every run.
 with
 
 source as (
-    {{ latest_version(source('carriers', 'carrier_bill_lines'), 'source_file, row_number, charge_code') }}
+    {{ latest_version(source('carriers', 'carrier_bill_lines'), 'source_file', whole_file=true) }}
 ),
 
 mapped as (
