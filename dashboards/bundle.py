@@ -69,7 +69,7 @@ def _load(text: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _dump(data: Any) -> str:
+def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=120)
 
 
@@ -84,7 +84,7 @@ def with_connection(files: dict[str, str], settings: WarehouseSettings) -> tuple
         if path.startswith("databases/"):
             data = _load(text)
             data["sqlalchemy_uri"] = masked
-            rendered[path] = _dump(data)
+            rendered[path] = dump_yaml(data)
             passwords[path] = settings.password
     return rendered, passwords
 
@@ -141,7 +141,7 @@ def normalize(files: dict[str, str]) -> dict[str, str]:
         elif path.startswith("datasets/"):
             data["columns"] = sorted(data.get("columns") or [], key=lambda c: c["column_name"])
             data["metrics"] = sorted(data.get("metrics") or [], key=lambda m: m["metric_name"])
-        out[_ID_SUFFIX.sub("", path)] = _dump(data)
+        out[_ID_SUFFIX.sub("", path)] = dump_yaml(data)
     return out
 
 
@@ -158,7 +158,7 @@ def export_bundle(api: SupersetApi) -> dict[str, str]:
     files = unzip_export(api.get_bytes("/api/v1/dashboard/export/", q=f"!({','.join(map(str, sorted(ids)))})"))
     metadata = _load(files["metadata.yaml"])
     metadata["type"] = "assets"
-    files["metadata.yaml"] = _dump(metadata)
+    files["metadata.yaml"] = dump_yaml(metadata)
     return normalize(files)
 
 

@@ -40,6 +40,11 @@ class Report:
 
 def dbt_models(manifest: Path | None = None) -> dict[tuple[str, str], set[str]]:
     """(database, model name) -> documented columns, from a manifest (parsed now when none is given)."""
+    return {key: set(node.get("columns", {})) for key, node in dbt_model_nodes(manifest).items()}
+
+
+def dbt_model_nodes(manifest: Path | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """(database, model name) -> the model's manifest node (description, columns with types and docs)."""
     if manifest is None:
         with tempfile.TemporaryDirectory(prefix="tallyhouse-dbt-parse-") as work:
             return _models_of(_parse(Path(work)))
@@ -66,8 +71,8 @@ def _parse(work: Path) -> dict[str, Any]:
     return json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _models_of(manifest: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
-    return {(node["schema"], node["name"]): set(node.get("columns", {}))
+def _models_of(manifest: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(node["schema"], node["name"]): node
             for node in manifest["nodes"].values() if node["resource_type"] == "model"}
 
 
@@ -144,5 +149,18 @@ def validate_bundle(files: dict[str, str], models: dict[tuple[str, str], set[str
 
 
 def validate(folder: Path = BUNDLE_DIR, manifest: Path | None = None) -> Report:
-    """Validate the bundle in `folder` against the dbt project (parsed now unless a manifest is given)."""
-    return validate_bundle(read_bundle(folder), dbt_models(manifest))
+    """Validate the bundle in `folder` against the dbt project (parsed now unless a manifest is given):
+    every link, and every dataset in sync with its model's columns and docs."""
+    files, nodes = read_bundle(folder), dbt_model_nodes(manifest)
+    report = validate_bundle(files, {key: set(node.get("columns", {})) for key, node in nodes.items()})
+    report.problems += out_of_sync(files, nodes)
+    return report
+
+
+def out_of_sync(files: dict[str, str], nodes: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """A problem per dataset whose columns, types or descriptions differ from its dbt model's."""
+    from dashboards.dataset_sync import sync_bundle
+
+    _, changes = sync_bundle(files, nodes)
+    return [f"{path}: out of sync with its dbt model ({', '.join(notes[:8])}{', ...' if len(notes) > 8 else ''}):"
+            " run `tallyhouse dashboards sync`" for path, notes in sorted(changes.items())]

@@ -103,6 +103,22 @@ def export(
 
 
 @app.command()
+def sync(
+    manifest: Annotated[Path | None, typer.Option("--manifest", help="A dbt manifest.json (default: dbt parse now).")] = None,
+) -> None:
+    """Bring the bundle's datasets in line with their dbt models (columns, types, descriptions); prints changes."""
+    from dashboards import bundle
+    from dashboards.dataset_sync import sync_bundle
+    from dashboards.validate import dbt_model_nodes
+
+    files, changes = sync_bundle(bundle.read_bundle(), dbt_model_nodes(manifest))
+    bundle.write_bundle(files)
+    typer.echo(f"{len(changes)} datasets changed in {bundle.BUNDLE_DIR}")
+    for path, notes in sorted(changes.items()):
+        typer.echo(f"  {path}: {', '.join(notes)}")
+
+
+@app.command()
 def validate(
     manifest: Annotated[Path | None, typer.Option("--manifest", help="A dbt manifest.json (default: dbt parse now).")] = None,
 ) -> None:
