@@ -4,7 +4,7 @@
     partition_by='order_date',
     order_by=['order_date', 'channel', 'order_id', 'line_no'],
     query_settings={'additional_table_filters': raw_read_since(
-        ['order_lines'], var('margin_restatement_days') + 1)},
+        ['order_lines', 'shipments'], var('margin_restatement_days') + 1)},
 ) }}
 
 -- contribution margin per order line in the base currency: revenue net of discounts - refunds (both at

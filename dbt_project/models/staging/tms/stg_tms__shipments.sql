@@ -1,13 +1,14 @@
 -- one row per parcel as it left the warehouse: the TMS `shipped` event carries the weight, dimensions,
 -- destination and zone the contract prices; later events (delivered, ...) only move its status.
--- The latest delivery of that event wins.
+-- The latest delivery of that event wins, by business date first as in latest_version: re-loading an
+-- older day (a backfill) must not let its older version override a later day's.
 with
 
 source as (
     select *
     from {{ source('tms', 'shipments') }}
     where coalesce(event, 'shipped') = 'shipped'
-    order by loaded_at desc, business_date desc, source_file desc, row_number desc
+    order by business_date desc, loaded_at desc, source_file desc, row_number desc
     limit 1 by carrier, waybill_no
 ),
 
