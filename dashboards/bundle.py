@@ -168,8 +168,10 @@ def write_bundle(files: dict[str, str], folder: Path = BUNDLE_DIR) -> list[str]:
     changed = sorted(p for p in set(current) | set(files) if current.get(p) != files.get(p))
     for path in set(current) - set(files):
         (folder / path).unlink()
-    for path, text in files.items():
-        target = folder / path
+    for path in changed:
+        if path not in files:
+            continue
+        text, target = files[path], folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return changed

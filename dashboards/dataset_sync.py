@@ -45,6 +45,8 @@ def synced_dataset(dataset: dict[str, Any], node: dict[str, Any]) -> dict[str, A
             if name not in existing:
                 column["is_dttm"] = doc["data_type"].startswith(_DATE_TYPES)
         columns.append(column)
+    # A calculated column (Superset SQL over the model's columns) is Superset's own: kept as it is.
+    columns += [c for name, c in existing.items() if c.get("expression") and name not in node.get("columns", {})]
     synced["columns"] = sorted(columns, key=lambda c: c["column_name"])
     return synced
 

@@ -4,6 +4,7 @@ A dashboard that points at a chart nobody exports, a chart on a dataset that is 
 dataset that is no model of the dbt project (or a column the model no longer has) all fail here, in
 CI, rather than as an error panel in front of finance. The dbt side comes from dbt's own manifest
 (`dbt parse`), so model names, their databases and their documented columns are dbt's, not a guess.
+The free SQL of charts (adhoc metrics and filters) is read for column names too (chart_sql.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from dashboards.bundle import BUNDLE_DIR, read_bundle
+from dashboards.chart_sql import unknown_columns
 from tallyhouse.home import PROJECT_ROOT
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -58,7 +60,9 @@ def _parse(work: Path) -> dict[str, Any]:
     from warehouse.settings import resolve
 
     previous = dict(os.environ)
-    os.environ.update(resolve(readonly=True, start_embedded=False).environment())
+    # The writer's settings: parse opens no connection, and they resolve wherever dbt itself would run
+    # (the read-only ones raise on an external ClickHouse that has no read-only user configured).
+    os.environ.update(resolve(start_embedded=False).environment())
     try:
         result = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
                                      "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
@@ -105,6 +109,7 @@ def validate_bundle(files: dict[str, str], models: dict[tuple[str, str], set[str
     dataset_columns: dict[str, set[str]] = {}
     for path, dataset in datasets.values():
         columns = {c["column_name"] for c in dataset.get("columns") or []}
+        calculated = {c["column_name"] for c in dataset.get("columns") or [] if c.get("expression")}
         dataset_columns[dataset["uuid"]] = columns
         if dataset.get("database_uuid") not in databases:
             problems.append(f"{path}: its database is not in the bundle")
@@ -113,7 +118,7 @@ def validate_bundle(files: dict[str, str], models: dict[tuple[str, str], set[str
         key = (dataset.get("schema"), dataset["table_name"])
         if key not in models:
             problems.append(f"{path}: {key[0]}.{key[1]} is not a model of the dbt project")
-        elif missing := sorted(columns - models[key]):
+        elif missing := sorted(columns - calculated - models[key]):
             problems.append(f"{path}: columns {missing} are not columns of dbt model {key[1]}")
 
     used_charts: set[str] = set()
@@ -145,6 +150,9 @@ def validate_bundle(files: dict[str, str], models: dict[tuple[str, str], set[str
         unknown = sorted(set(_chart_columns(chart.get("params") or {})) - dataset_columns[chart["dataset_uuid"]])
         if unknown:
             problems.append(f"{path}: names columns {unknown} its dataset does not have")
+        if unknown_sql := unknown_columns(chart.get("params") or {}, dataset_columns[chart["dataset_uuid"]]):
+            problems.append(f"{path}: its SQL expressions name {unknown_sql}, neither columns of its dataset"
+                            " nor SQL functions or keywords")
     return report
 
 
