@@ -73,16 +73,18 @@ def bare_insert_seconds(client, landing: Path, source: str, day: date, mappings)
     from ingestion.load.landing import landing_files
     from ingestion.load.schema import table_ddl
     from ingestion.mapping import mapping_for
-    from ingestion.parser import parse_file
+    from ingestion.parser import RepeatedFiles, parse_file
     from warehouse.streaming_insert import insert_arrow
 
     began = time.perf_counter()
     frames: dict[str, list[pl.DataFrame]] = {}
+    repeated = RepeatedFiles()  # as the loader does: a re-sent file's bytes are parsed once
     for path in landing_files(landing, source, day):
         mapping = mapping_for(source, path.name, mappings)
         if mapping is None:
             continue
-        result = parse_file(path, mapping, source=source, business_date=day, landing_root=landing)
+        result = parse_file(path, mapping, source=source, business_date=day, landing_root=landing,
+                            repeated=repeated)
         frames.setdefault(result.contract, []).append(result.frame)
     parse_seconds = time.perf_counter() - began
 

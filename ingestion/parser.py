@@ -8,7 +8,8 @@ becomes one file-level quarantine record instead of an exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -450,18 +451,31 @@ def _opening(data: bytes) -> str:
 
 
 def parse_bytes(data: bytes, mapping: Mapping, *, source: str, source_file: str, business_date: date) -> ParseResult:
-    """Parse one file. Never raises for bad data: unreadable files become a file-level quarantine record."""
-    digest = file_sha256(data)
-    lineage: dict[str, object] = {"source": source, "source_file": source_file, "file_sha256": digest,
-                                  "business_date": business_date}
+    """Parse one file. Never raises for bad data: unreadable files become a file-level quarantine record.
+
+    The file's hash is computed on a second thread while the file is parsed (hashlib releases the GIL,
+    and so do polars and the readers' bulk work); it is only needed for the lineage column at the end.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(file_sha256, data)
+        lineage: dict[str, object] = {"source": source, "source_file": source_file, "file_sha256": "",
+                                      "business_date": business_date}
+        result = _parse_bytes(data, mapping, lineage)
+        digest = hashing.result()
+    return _with_lineage(result, file_sha256=digest)
+
+
+def _parse_bytes(data: bytes, mapping: Mapping, lineage: dict[str, object]) -> ParseResult:
+    """The parse proper, with an empty file hash (filled in by `parse_bytes`)."""
     contract = mapping.contract
+    source, source_file = str(lineage["source"]), str(lineage["source_file"])
 
     def unreadable(reason: str) -> ParseResult:
         q = quarantine.file_record(target_table=contract.name, reason=reason, raw_text=_opening(data),
                                    **lineage)  # type: ignore[arg-type]
         empty = pl.DataFrame(schema=contract.polars_schema()).select(
             [c.name for c in contract.columns] + ["source", "source_file", "file_sha256", "row_number", "business_date"])
-        return ParseResult(contract.name, mapping.name, source, source_file, digest, empty, q, 0, reason)
+        return ParseResult(contract.name, mapping.name, source, source_file, "", empty, q, 0, reason)
 
     try:
         raw = read_raw(data, mapping, source_file)
@@ -474,13 +488,47 @@ def parse_bytes(data: bytes, mapping: Mapping, *, source: str, source_file: str,
         return unreadable("the file nests too deeply to read")
     except Exception as exc:  # a reader library's own failure on hostile input is still the file's fault
         return unreadable(f"unexpected read failure ({type(exc).__name__}): {exc}")
-    return ParseResult(contract.name, mapping.name, source, source_file, digest, good, bad, raw.rows_read,
+    return ParseResult(contract.name, mapping.name, source, source_file, "", good, bad, raw.rows_read,
                        notes=list(raw.notes))
 
 
+def _with_lineage(result: ParseResult, **values: str) -> ParseResult:
+    """The same result with some lineage columns (file_sha256, source_file) set to other constants."""
+    frame = result.frame.with_columns(pl.lit(v, pl.Utf8).alias(k) for k, v in values.items())
+    bad = result.quarantine.with_columns(pl.lit(v, pl.Utf8).alias(k) for k, v in values.items())
+    return replace(result, frame=frame, quarantine=bad, notes=list(result.notes), **values)
+
+
+class RepeatedFiles:
+    """Parses remembered within one load, so a byte-identical file is parsed once.
+
+    Carriers re-send a bill under another name (`UPS_..._resend.edi`); both deliveries are loaded with
+    their own lineage (reconciliation must see the duplicate), but the same bytes read by the same
+    layout give the same rows: the second file takes the first one's rows under its own name. Files
+    are compared by their bytes (length first), not by their hash, so hashing stays off the critical path;
+    the name's extension is part of the key, as it can choose the format (and a .tsv's delimiter).
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str, str, str, date], list[tuple[bytes, ParseResult]]] = {}
+
+    def parse(self, data: bytes, mapping: Mapping, *, source: str, source_file: str,
+              business_date: date) -> ParseResult:
+        key = (len(data), mapping.name, Path(source_file).suffix.lower(), source, business_date)
+        for earlier_data, earlier in self._seen.get(key, []):
+            if earlier_data == data:
+                return _with_lineage(earlier, source_file=source_file)
+        result = parse_bytes(data, mapping, source=source, source_file=source_file, business_date=business_date)
+        self._seen.setdefault(key, []).append((data, result))
+        return result
+
+
 def parse_file(path: str | Path, mapping: Mapping, *, source: str, business_date: date,
-               landing_root: str | Path | None = None) -> ParseResult:
-    """Parse a file on disk; lineage records its path relative to the landing root when given."""
+               landing_root: str | Path | None = None, repeated: RepeatedFiles | None = None) -> ParseResult:
+    """Parse a file on disk; lineage records its path relative to the landing root when given.
+
+    repeated: the files parsed so far in the same load; a file with the same bytes reuses their parse.
+    """
     path = Path(path)
     name = str(path)
     if landing_root is not None:
@@ -497,4 +545,6 @@ def parse_file(path: str | Path, mapping: Mapping, *, source: str, business_date
         result.quarantine = result.quarantine.with_columns(pl.lit(reason).alias("reason"))
         result.file_error = reason
         return result
+    if repeated is not None:
+        return repeated.parse(data, mapping, source=source, source_file=name, business_date=business_date)
     return parse_bytes(data, mapping, source=source, source_file=name, business_date=business_date)

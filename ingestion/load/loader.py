@@ -37,7 +37,7 @@ from ingestion.load.schema import (
     table_ddl,
 )
 from ingestion.mapping import Mapping, MappingError, mapping_for, shipped_mappings
-from ingestion.parser import ParseResult, parse_file
+from ingestion.parser import ParseResult, RepeatedFiles, parse_file
 from warehouse.streaming_insert import insert_arrow
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _unmapped(path: Path, landing: Path, source: str, business_date: date, reaso
 
 
 def _parse(path: Path, landing: Path, source: str, business_date: date,
-           mappings: list[Mapping]) -> ParseResult:
+           mappings: list[Mapping], repeated: RepeatedFiles) -> ParseResult:
     try:
         mapping = mapping_for(source, path.name, mappings)
     except MappingError as exc:
@@ -133,7 +133,8 @@ def _parse(path: Path, landing: Path, source: str, business_date: date,
     if mapping is None:
         return _unmapped(path, landing, source, business_date,
                          f"no layout in ingestion/mappings reads {source}/{path.name}")
-    return parse_file(path, mapping, source=source, business_date=business_date, landing_root=landing)
+    return parse_file(path, mapping, source=source, business_date=business_date, landing_root=landing,
+                      repeated=repeated)
 
 
 def _status(result: ParseResult) -> str:
@@ -255,8 +256,9 @@ def load_source_date(
     mappings = mappings if mappings is not None else shipped_mappings()
 
     parsed: list[tuple[ParseResult, int]] = []
+    repeated = RepeatedFiles()  # a re-sent file (same bytes, another name) is parsed once
     for path in files:
-        parsed.append((_parse(path, landing, source, business_date, mappings), path.stat().st_size))
+        parsed.append((_parse(path, landing, source, business_date, mappings, repeated), path.stat().st_size))
         notify("parsed", parsed[-1][0].source_file)
     known, holding = _current_state(client, sorted({r.file_sha256 for r, size in parsed if size}), source,
                                     business_date)

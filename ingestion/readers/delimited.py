@@ -13,16 +13,17 @@ import re
 from collections import Counter
 
 from ingestion.readers.base import RawTable, UnreadableFile
-from ingestion.readers.encoding import decode
+from ingestion.readers.encoding import decode, utf8_body, utf8_head
 from ingestion.readers.fast_delimited import fast_grid_table
 from ingestion.readers.tabular import grid_to_table
 
 CANDIDATES = (",", "\t", ";", "|")
+SNIFF_CHARS = 200_000  # the delimiter is sniffed from the first lines within this many characters
 
 
 def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first lines into the same, largest number of fields."""
-    lines = [ln for ln in text[:200_000].splitlines()[:20] if ln.strip()]
+    lines = [ln for ln in text[:SNIFF_CHARS].splitlines()[:20] if ln.strip()]
     if not lines:
         return ","
     best, best_score = ",", (0, 0)
@@ -58,18 +59,29 @@ def read_delimited(
     header_row: int | None = None,
     skip_rows: re.Pattern[str] | None = None,
 ) -> RawTable:
+    def separator(head: str) -> str:
+        sep = delimiter if delimiter and delimiter != "auto" else sniff_delimiter(head)
+        return "\t" if sep == "\\t" else sep
+
+    def fast(utf8: bytes, sep: str, used: str) -> RawTable | None:
+        table = fast_grid_table(utf8, sep, expected_headers=expected_headers, header_row=header_row,
+                                encoding=used, skip_rows=skip_rows)
+        if table is not None:
+            table.notes.append(f"delimiter {sep!r}, encoding {used}")
+        return table
+
+    # UTF-8 goes to polars as bytes: no Python str of the whole file unless the row path needs one.
+    quick = utf8_body(data, encoding)
+    if quick is not None:
+        head = utf8_head(quick[0], SNIFF_CHARS)
+        if head and not head.isspace() and (table := fast(quick[0], separator(head), quick[1])) is not None:
+            return table
     text, used = decode(data, encoding)
-    if not text.strip():
+    if not text or text.isspace():
         raise UnreadableFile("the file is empty")
-    sep = delimiter if delimiter and delimiter != "auto" else sniff_delimiter(text)
-    if sep == "\\t":
-        sep = "\t"
-    utf8 = data if used == "utf-8" else text.encode("utf-8")
-    fast = fast_grid_table(utf8, sep, expected_headers=expected_headers, header_row=header_row, encoding=used,
-                           skip_rows=skip_rows)
-    if fast is not None:
-        fast.notes.append(f"delimiter {sep!r}, encoding {used}")
-        return fast
+    sep = separator(text[:SNIFF_CHARS])
+    if quick is None and (table := fast(text.encode("utf-8"), sep, used)) is not None:
+        return table
     try:
         rows, cut = split_rows(text, sep)
     except csv.Error as exc:  # the csv module's own limits (field size) end the read as a whole

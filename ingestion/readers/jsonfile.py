@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from ingestion.readers.base import RawTable, UnreadableFile, records_to_table
-from ingestion.readers.encoding import decode
+from ingestion.readers.encoding import decode, utf8_body
 
 MAX_INDEXED_ITEMS = 5
 
@@ -81,15 +81,19 @@ def _at_path(doc: object, path: str | None) -> tuple[list, dict[str, str | None]
 
 def read_json(data: bytes, *, records: str | None = None, explode: str | None = None,
               encoding: str | None = None) -> RawTable:
-    text, used = decode(data, encoding)
-    if not text.strip():
-        raise UnreadableFile("the file is empty")
     from ingestion.readers.fast_json import fast_json_table
 
-    fast = fast_json_table(data if used == "utf-8" else text.encode("utf-8"), records=records, explode=explode,
-                           encoding=used)
-    if fast is not None:
+    quick = utf8_body(data, encoding)  # UTF-8 goes to polars as bytes, never through a Python str
+    if quick is not None and (fast := fast_json_table(quick[0], records=records, explode=explode,
+                                                      encoding=quick[1])) is not None:
         return fast
+    text, used = decode(data, encoding)
+    if not text or text.isspace():
+        raise UnreadableFile("the file is empty")
+    if quick is None:
+        fast = fast_json_table(text.encode("utf-8"), records=records, explode=explode, encoding=used)
+        if fast is not None:
+            return fast
     items, context = _at_path(_load(text), records)
     rows: list[dict[str, str | None]] = []
     for item in items:
