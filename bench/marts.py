@@ -176,12 +176,14 @@ def measure(days: int, args: argparse.Namespace, keep: Path | None, root: Path) 
         env = {**os.environ, **resolve(environ={}, dotenv_paths=[]).environment(),
                "DBT_THREADS": str(args.threads)}
         began = time.perf_counter()
-        if not (landing / "_manifest" / "params.json").exists():
+        if (landing / "_manifest" / "params.json").exists():
+            log(f"  [{days} d] reusing the simulated landing in {landing}")
+        else:
             summary = simulate(landing, start=START, days=days, orders_per_day=args.orders_per_day,
                                seed=args.seed, skus=args.skus)
             times.orders = summary.orders
+            log(f"  [{days} d] simulated {times.orders:,} orders in {time.perf_counter() - began:.1f}s")
         times.seconds["simulate"] = time.perf_counter() - began
-        log(f"  [{days} d] simulated {times.orders:,} orders in {times.seconds['simulate']:.1f}s")
 
         began = time.perf_counter()
         if home:

@@ -42,7 +42,11 @@ class Report:
 
 def dbt_models(manifest: Path | None = None) -> dict[tuple[str, str], set[str]]:
     """(database, model name) -> documented columns, from a manifest (parsed now when none is given)."""
-    return {key: set(node.get("columns", {})) for key, node in dbt_model_nodes(manifest).items()}
+    return _column_sets(dbt_model_nodes(manifest))
+
+
+def _column_sets(nodes: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    return {key: set(node.get("columns", {})) for key, node in nodes.items()}
 
 
 def dbt_model_nodes(manifest: Path | None = None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -160,7 +164,7 @@ def validate(folder: Path = BUNDLE_DIR, manifest: Path | None = None) -> Report:
     """Validate the bundle in `folder` against the dbt project (parsed now unless a manifest is given):
     every link, and every dataset in sync with its model's columns and docs."""
     files, nodes = read_bundle(folder), dbt_model_nodes(manifest)
-    report = validate_bundle(files, {key: set(node.get("columns", {})) for key, node in nodes.items()})
+    report = validate_bundle(files, _column_sets(nodes))
     report.problems += out_of_sync(files, nodes)
     return report
 

@@ -266,11 +266,13 @@ def _source_field(rule: ColumnRule, columns: list[str], mapping: Mapping) -> str
     if rule.sum_of:
         return rule.sum_of.text if _list_base(columns, rule.sum_of) else None
     if rule.join:
-        names = [next(h for a in aliases if (h := _present(columns, a))) for aliases in rule.join
-                 if any(_present(columns, a) for a in aliases)]
+        names = [name for aliases in rule.join if (name := _first_present(columns, aliases))]
         return " + ".join(names) or None
-    hits = [h for a in rule.sources if (h := _present(columns, a))]
-    return hits[0] if hits else None
+    return _first_present(columns, rule.sources)
+
+
+def _first_present(columns: list[str], aliases: tuple[str, ...]) -> str | None:
+    return next((hit for alias in aliases if (hit := _present(columns, alias))), None)
 
 
 def _raw_expr(rule: ColumnRule, columns: list[str], contract: Contract, missing: list[str] | None,

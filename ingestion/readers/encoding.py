@@ -24,13 +24,20 @@ FALLBACKS: tuple[str, ...] = ("utf-8", "gb18030")
 _ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030"}
 
 
-def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding used). Raises UnreadableFile naming the encodings tried."""
+def _named(data: bytes, declared: str | None) -> str | None:
+    """The encoding a BOM proves or the mapping declares; None when it is to be guessed (FALLBACKS)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return _strict(data, name, tried=[name])
+            return name
     if declared and declared.lower() != "auto":
-        name = _ALIASES.get(declared.lower(), declared)
+        return _ALIASES.get(declared.lower(), declared)
+    return None
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding used). Raises UnreadableFile naming the encodings tried."""
+    name = _named(data, declared)
+    if name is not None:
         return _strict(data, name, tried=[name])
     tried: list[str] = []
     for name in FALLBACKS:
@@ -63,13 +70,13 @@ def utf8_body(data: bytes, declared: str | None = None) -> tuple[bytes, str] | N
     what Python's strict codec does). None: anything else (another BOM or encoding, invalid UTF-8),
     which `decode` handles.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        body, name = data[len(codecs.BOM_UTF8):], "utf-8-sig"
-    elif any(data.startswith(bom) for bom, _ in _BOMS) or (
-            declared and declared.lower() not in ("auto", "utf-8", "utf8")):
+    name = _named(data, declared)
+    if data.startswith(codecs.BOM_UTF8):  # named utf-8-sig
+        body = data[len(codecs.BOM_UTF8):]
+    elif name is None or name.lower() in ("utf-8", "utf8"):  # guessed (UTF-8 first) or declared as written
+        body, name = data, name or "utf-8"
+    else:
         return None
-    else:  # named as `decode` reports it: a declared name as written
-        body, name = data, declared if declared and declared.lower() != "auto" else "utf-8"
     try:
         pl.Series([body], dtype=pl.Binary).cast(pl.Utf8)
     except pl.exceptions.PolarsError:
